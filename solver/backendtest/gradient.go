@@ -1,0 +1,147 @@
+package backendtest
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"testing"
+
+	"github.com/spectune/spectune/solver"
+)
+
+// testGradient checks the exact gradient against central finite differences
+// (SPEC §8: 1e-6 relative) for every knob of every method, B = 1 and B = 3,
+// at random asymmetric points, on a 6×5 grid with ρ = 0 and λ = 0 entries.
+func testGradient(t *testing.T, newBackend func(*testing.T) solver.Backend) {
+	for _, m := range solver.Methods() {
+		if len(m.Knobs) == 0 {
+			continue
+		}
+		for _, bands := range []int{1, 3} {
+			t.Run(fmt.Sprintf("%s/B=%d", m.Name, bands), func(t *testing.T) {
+				p := mustProblem(t, testConfig(t, m.Name, 6, 5, 7, bands))
+				ev := prepare(t, newBackend(t), p)
+				for seed := uint64(1); seed <= 2; seed++ {
+					k := randomKnobs(p, seed)
+					res, err := solver.CheckGradient(context.Background(), ev, p, k, 0)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if res.MaxRelErr > 1e-6 {
+						t.Errorf("seed %d: %v", seed, res)
+					}
+				}
+			})
+		}
+	}
+}
+
+// testParity compares loss and gradient with the reference backend for every
+// method, knob shape, merge setting and knob rule: loss to 1e-12 relative
+// (SPEC §10), gradient entries to 1e-10 of the largest.
+func testParity(t *testing.T, newBackend func(*testing.T) solver.Backend) {
+	for _, m := range solver.Methods() {
+		for _, bands := range []int{1, 4} {
+			for _, merge := range []bool{true, false} {
+				name := fmt.Sprintf("%s/B=%d/merge=%v", m.Name, bands, merge)
+				t.Run(name, func(t *testing.T) {
+					c := testConfig(t, m.Name, 9, 8, 12, bands)
+					c.NoMerge = !merge
+					p := mustProblem(t, c)
+					ev := prepare(t, newBackend(t), p)
+					ref := prepare(t, Reference(), p)
+					knobs := []*solver.Knobs{randomKnobs(p, 3), p.Heuristic()}
+					if m.HasReference {
+						r, _ := p.Reference()
+						knobs = append(knobs, r)
+					}
+					for _, k := range knobs {
+						var g, gr [][]float64
+						if k.Rule == solver.RuleTable {
+							g, gr = newGrad(k), newGrad(k)
+						}
+						got := evaluate(t, ev, k, g)
+						want := evaluate(t, ref, k, gr)
+						if e := relErr(got.Total, want.Total); e > 1e-12 {
+							t.Errorf("%s knobs: loss %.17g, reference %.17g (rel err %.2g)", k.Rule, got.Total, want.Total, e)
+						}
+						if e := relErr(got.Mean, want.Mean); e > 1e-12 && math.Abs(got.Mean-want.Mean) > 1e-14*want.Total {
+							t.Errorf("%s knobs: mean part %.17g, reference %.17g", k.Rule, got.Mean, want.Mean)
+						}
+						compareGrads(t, g, gr, 1e-10)
+					}
+				})
+			}
+		}
+	}
+}
+
+// compareGrads fails on the worst entry of got against want, relative to
+// the largest |want|.
+func compareGrads(t *testing.T, got, want [][]float64, tol float64) {
+	t.Helper()
+	scale := 0.0
+	for _, g := range want {
+		for _, v := range g {
+			scale = math.Max(scale, math.Abs(v))
+		}
+	}
+	worst, wq, wj := 0.0, 0, 0
+	for q := range want {
+		for j := range want[q] {
+			if d := math.Abs(got[q][j] - want[q][j]); d > worst {
+				worst, wq, wj = d, q, j
+			}
+		}
+	}
+	if worst > tol*scale {
+		t.Errorf("gradient knob %d entry %d: %.17g, want %.17g (diff %.3g > %.1g·max|g| = %.3g)",
+			wq, wj, got[wq][wj], want[wq][wj], worst, tol, tol*scale)
+	}
+}
+
+// testMerge checks that merging identical (λ, ρ, band) frequencies changes
+// neither loss nor gradient (SPEC §2, §10), and that it merges.
+func testMerge(t *testing.T, newBackend func(*testing.T) solver.Backend) {
+	for _, m := range []string{"dps", "ddrm", "diffpir"} {
+		for _, bands := range []int{1, 3} {
+			t.Run(fmt.Sprintf("%s/B=%d", m, bands), func(t *testing.T) {
+				c := testConfig(t, m, 16, 16, 9, bands)
+				pm := mustProblem(t, c)
+				c.NoMerge = true
+				pu := mustProblem(t, c)
+				if pm.Freqs.Len() >= pu.Freqs.Len()/4 {
+					t.Errorf("merged %d of %d frequencies; an isotropic 16×16 problem should merge at least 4:1", pm.Freqs.Len(), pu.Freqs.Len())
+				}
+				b := newBackend(t)
+				em, eu := prepare(t, b, pm), prepare(t, b, pu)
+				k := randomKnobs(pm, 5)
+				gm, gu := newGrad(k), newGrad(k)
+				lm, lu := evaluate(t, em, k, gm), evaluate(t, eu, k, gu)
+				if e := relErr(lm.Total, lu.Total); e > 1e-12 {
+					t.Errorf("merged loss %.17g, unmerged %.17g (rel err %.2g > 1e-12)", lm.Total, lu.Total, e)
+				}
+				compareGrads(t, gm, gu, 1e-12)
+			})
+		}
+	}
+}
+
+// testDeterminism checks that a rerun gives bit-identical results.
+func testDeterminism(t *testing.T, newBackend func(*testing.T) solver.Backend) {
+	p := mustProblem(t, testConfig(t, "diffpir", 12, 10, 10, 2))
+	ev := prepare(t, newBackend(t), p)
+	k := randomKnobs(p, 9)
+	g1, g2 := newGrad(k), newGrad(k)
+	l1, l2 := evaluate(t, ev, k, g1), evaluate(t, ev, k, g2)
+	if l1 != l2 {
+		t.Errorf("rerun gave %+v, then %+v", l1, l2)
+	}
+	for q := range g1 {
+		for j := range g1[q] {
+			if g1[q][j] != g2[q][j] {
+				t.Fatalf("rerun gradient knob %d entry %d: %v then %v", q, j, g1[q][j], g2[q][j])
+			}
+		}
+	}
+}

@@ -1,0 +1,304 @@
+package solver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"gonum.org/v1/gonum/optimize"
+)
+
+// TuneSettings configures [Tune]. The zero value is usable; every default is
+// stated on its field.
+type TuneSettings struct {
+	// Free lists the knob names to optimise; the others keep their start
+	// values. Nil means every knob of the method.
+	Free []string
+	// MaxIterations bounds the L-BFGS major iterations. Zero means 300.
+	MaxIterations int
+	// RelTol stops when the loss has not improved by more than RelTol
+	// relative over Patience iterations. Zero means 1e-9.
+	RelTol float64
+	// Patience is the window of RelTol. Zero means 10.
+	Patience int
+	// Memory is the number of L-BFGS correction pairs. Zero means 15.
+	Memory int
+	// Recorder receives progress; nil means none.
+	Recorder Recorder
+}
+
+// Progress is what a [Recorder] sees at each major iteration.
+type Progress struct {
+	Iteration, MaxIterations int
+	Evaluations              int
+	// Loss is the best loss so far.
+	Loss Loss
+	// GradInf is |∂L/∂θ|∞ at the current iterate.
+	GradInf float64
+	// Elapsed is the wall time since the start, EvalTime the part spent in
+	// evaluations.
+	Elapsed, EvalTime time.Duration
+	// FreqSteps is the number of frequency-steps (merged frequencies × T) of
+	// one evaluation.
+	FreqSteps float64
+	// Status is empty while running and the stop reason at the end.
+	Status string
+}
+
+// Recorder receives progress from [Tune]: Record at every major iteration,
+// Done exactly once at the end, also after an interruption.
+type Recorder interface {
+	Record(Progress)
+	Done(Progress)
+}
+
+// TuneResult is the outcome of [Tune].
+type TuneResult struct {
+	// Knobs are the best knobs found.
+	Knobs *Knobs
+	// Loss is their loss; Start is the loss of the start point after clipping.
+	Loss, Start Loss
+	// Status says why the optimiser stopped (gonum's status names, or
+	// "Interrupted").
+	Status      string
+	Interrupted bool
+	Iterations  int
+	Evaluations int
+	// Clipped counts start entries moved into [0.001, 0.999] (unit knobs) or
+	// up to 1e-12 (positive knobs) so that θ is finite and has a gradient
+	// (SPEC §7).
+	Clipped int
+	Elapsed time.Duration
+}
+
+var statusInterrupted = optimize.NewStatus("Interrupted", true, ErrInterrupted)
+
+// clip bounds of the start point (SPEC §7).
+const (
+	unitLow, unitHigh = 0.001, 0.999
+	positiveLow       = 1e-12
+)
+
+// param maps one free knob entry to an unconstrained θ (SPEC §7).
+type param struct {
+	q, j int
+	dom  Domain
+}
+
+func (pr param) knob(theta float64) float64 {
+	if pr.dom == Unit {
+		return 1 / (1 + math.Exp(-theta))
+	}
+	// Cap θ so that the knob stays finite: a line search may try huge
+	// steps, which the loss then rejects as +Inf.
+	return math.Exp(math.Min(theta, maxTheta))
+}
+
+const maxTheta = 700
+
+// dknob returns ∂knob/∂θ at knob value k.
+func (pr param) dknob(k float64) float64 {
+	if pr.dom == Unit {
+		return k * (1 - k)
+	}
+	return k
+}
+
+func (pr param) theta(k float64) (float64, bool) {
+	if pr.dom == Unit {
+		c := math.Min(math.Max(k, unitLow), unitHigh)
+		return math.Log(c / (1 - c)), c != k
+	}
+	c := math.Max(k, positiveLow)
+	return math.Log(c), c != k
+}
+
+// Tune minimises the loss over the free knobs with L-BFGS on the
+// unconstrained parametrisation of SPEC §7, starting from start (a table;
+// project rules first with [Problem.Project]). When ctx is cancelled it stops
+// and returns the best knobs found with Interrupted set and a nil error.
+func Tune(ctx context.Context, ev Evaluator, p *Problem, start *Knobs, s TuneSettings) (*TuneResult, error) {
+	t0 := time.Now()
+	if start.Rule != RuleTable {
+		return nil, fmt.Errorf("solver: tune needs a knob table to start from, got %s knobs (use Problem.Project)", start.Rule)
+	}
+	if err := p.Check(start); err != nil {
+		return nil, err
+	}
+	free := s.Free
+	if free == nil {
+		free = p.Method.KnobNames()
+	}
+	for _, name := range free {
+		if !slices.Contains(p.Method.KnobNames(), name) {
+			return nil, fmt.Errorf("solver: method %s has no knob %q (want %v)", p.Method.Name, name, p.Method.KnobNames())
+		}
+	}
+	cur := start.Clone()
+	var params []param
+	var x0 []float64
+	clipped := 0
+	for q, spec := range p.Method.Knobs {
+		if !slices.Contains(free, spec.Name) {
+			continue
+		}
+		for j, v := range cur.Values[q] {
+			pr := param{q: q, j: j, dom: spec.Domain}
+			th, c := pr.theta(v)
+			if c {
+				clipped++
+			}
+			cur.Values[q][j] = pr.knob(th)
+			params = append(params, pr)
+			x0 = append(x0, th)
+		}
+	}
+	res := &TuneResult{Clipped: clipped}
+	l0, err := ev.Evaluate(ctx, cur, nil)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("%w before the first evaluation finished", ErrInterrupted)
+		}
+		return nil, err
+	}
+	if math.IsNaN(l0.Total) || math.IsInf(l0.Total, 0) {
+		return nil, fmt.Errorf("solver: the start knobs give a loss of %v; start from other knobs (--init)", l0.Total)
+	}
+	res.Start = l0
+	best, bestL := cur.Clone(), l0
+	if len(params) == 0 {
+		res.Knobs, res.Loss, res.Status = best, bestL, "NoKnobs"
+		res.Elapsed = time.Since(t0)
+		return res, nil
+	}
+
+	grad := make([][]float64, len(cur.Values))
+	for q := range grad {
+		grad[q] = make([]float64, len(cur.Values[q]))
+	}
+	var (
+		evalErr  error
+		evals    int
+		evalTime time.Duration
+		cacheX   []float64
+		cacheF   float64
+		cacheG   = make([]float64, len(params))
+	)
+	evaluate := func(x []float64) {
+		if cacheX != nil && slices.Equal(x, cacheX) {
+			return
+		}
+		for n, pr := range params {
+			cur.Values[pr.q][pr.j] = pr.knob(x[n])
+		}
+		te := time.Now()
+		l, err := ev.Evaluate(ctx, cur, grad)
+		evalTime += time.Since(te)
+		evals++
+		if err != nil {
+			evalErr = err
+			cacheX, cacheF = append(cacheX[:0], x...), math.Inf(1)
+			clear(cacheG)
+			return
+		}
+		finite := !math.IsNaN(l.Total) && !math.IsInf(l.Total, 0)
+		for n, pr := range params {
+			cacheG[n] = grad[pr.q][pr.j] * pr.dknob(cur.Values[pr.q][pr.j])
+			finite = finite && !math.IsNaN(cacheG[n]) && !math.IsInf(cacheG[n], 0)
+		}
+		cacheX, cacheF = append(cacheX[:0], x...), l.Total
+		if !finite {
+			// Knobs far out (a huge ζ, say) overflow the recursion. +Inf
+			// tells the line search the step went too far, so it backtracks.
+			cacheF = math.Inf(1)
+			clear(cacheG)
+			return
+		}
+		if l.Total < bestL.Total {
+			bestL = l
+			for q := range cur.Values {
+				copy(best.Values[q], cur.Values[q])
+			}
+		}
+	}
+	maxIter := s.MaxIterations
+	if maxIter == 0 {
+		maxIter = 300
+	}
+	prog := func(iter int, g []float64, status string) Progress {
+		gi := 0.0
+		for _, v := range g {
+			gi = math.Max(gi, math.Abs(v))
+		}
+		return Progress{Iteration: iter, MaxIterations: maxIter, Evaluations: evals + 1, Loss: bestL, GradInf: gi,
+			Elapsed: time.Since(t0), EvalTime: evalTime, FreqSteps: float64(p.Freqs.Len() * p.T()), Status: status}
+	}
+	problem := optimize.Problem{
+		Func: func(x []float64) float64 { evaluate(x); return cacheF },
+		Grad: func(g, x []float64) { evaluate(x); copy(g, cacheG) },
+		Status: func() (optimize.Status, error) {
+			if ctx.Err() != nil {
+				return statusInterrupted, ErrInterrupted
+			}
+			if evalErr != nil {
+				return optimize.Failure, evalErr
+			}
+			return optimize.NotTerminated, nil
+		},
+	}
+	relTol, patience, mem := s.RelTol, s.Patience, s.Memory
+	if relTol == 0 {
+		relTol = 1e-9
+	}
+	if patience == 0 {
+		patience = 10
+	}
+	if mem == 0 {
+		mem = 15
+	}
+	rec := &recorder{r: s.Recorder, prog: prog}
+	settings := &optimize.Settings{
+		MajorIterations: maxIter,
+		Converger:       &optimize.FunctionConverge{Relative: relTol, Iterations: patience},
+		Recorder:        rec,
+	}
+	r, err := optimize.Minimize(problem, x0, settings, &optimize.LBFGS{Store: mem})
+	res.Knobs, res.Loss, res.Evaluations = best, bestL, evals+1
+	res.Elapsed = time.Since(t0)
+	if r != nil {
+		res.Status = r.Status.String()
+		res.Iterations = r.Stats.MajorIterations
+	}
+	switch {
+	case ctx.Err() != nil || errors.Is(err, ErrInterrupted):
+		res.Status, res.Interrupted = "Interrupted", true
+	case evalErr != nil:
+		return nil, evalErr
+	case err != nil && r == nil:
+		return nil, fmt.Errorf("solver: optimiser: %w", err)
+	}
+	// A line search that fails after progress is a normal stop for L-BFGS
+	// at the limits of float64; the best point is kept either way.
+	if s.Recorder != nil {
+		s.Recorder.Done(prog(res.Iterations, cacheG, res.Status))
+	}
+	return res, nil
+}
+
+// recorder adapts [Recorder] to gonum's optimize.Recorder.
+type recorder struct {
+	r    Recorder
+	prog func(int, []float64, string) Progress
+}
+
+func (r *recorder) Init() error { return nil }
+
+func (r *recorder) Record(loc *optimize.Location, op optimize.Operation, st *optimize.Stats) error {
+	if r.r != nil && op == optimize.MajorIteration {
+		r.r.Record(r.prog(st.MajorIterations, loc.Gradient, ""))
+	}
+	return nil
+}
