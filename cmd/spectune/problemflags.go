@@ -74,20 +74,20 @@ func (o *problemOptions) changed(name string) bool { return o.fs != nil && o.fs.
 
 // problemDesc records how a problem was specified, for reports.
 type problemDesc struct {
-	Size        [2]int          `json:"size"`
-	Prior       string          `json:"prior"`
-	PriorRadial bool            `json:"prior_radial"`
-	Op          string          `json:"op"`
-	SigmaY      float64         `json:"sigma_y"`
-	Grid        string          `json:"grid"`
-	Steps       int             `json:"steps"`
-	Method      string          `json:"method"`
-	Options     map[string]any  `json:"options"`
-	Bands       int             `json:"bands"`
-	Merge       bool            `json:"merge"`
-	Frequencies int             `json:"frequencies"`
-	Merged      int             `json:"merged_frequencies"`
-	BandEdges   []float64       `json:"band_edges"`
+	Size        [2]int         `json:"size"`
+	Prior       string         `json:"prior"`
+	PriorRadial bool           `json:"prior_radial"`
+	Op          string         `json:"op"`
+	SigmaY      float64        `json:"sigma_y"`
+	Grid        string         `json:"grid"`
+	Steps       int            `json:"steps"`
+	Method      string         `json:"method"`
+	Options     map[string]any `json:"options"`
+	Bands       int            `json:"bands"`
+	Merge       bool           `json:"merge"`
+	Frequencies int            `json:"frequencies"`
+	Merged      int            `json:"merged_frequencies"`
+	BandEdges   []float64      `json:"band_edges"`
 }
 
 // build makes the problem from the flags. A schedule, when given, fixes the

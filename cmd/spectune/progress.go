@@ -102,5 +102,3 @@ func (r *barRecorder) Done(p solver.Progress) {
 	}
 	fmt.Fprintf(r.w, "stopped: %s after %d iterations, %d evaluations, %s; loss %.6g\n", p.Status, p.Iteration, p.Evaluations, p.Elapsed.Round(time.Millisecond), p.Loss.Total)
 }
-
-

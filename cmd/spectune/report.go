@@ -38,17 +38,17 @@ type lossTable struct {
 }
 
 type optimizerRun struct {
-	Method           string   `json:"method"`
-	Init             string   `json:"init"`
-	Free             []string `json:"free"`
-	Status           string   `json:"status"`
-	Iterations       int      `json:"iterations"`
-	Evaluations      int      `json:"evaluations"`
-	Clipped          int      `json:"clipped_start_entries"`
-	Seconds          float64  `json:"seconds"`
-	FreqStepsPerSec  float64  `json:"freq_steps_per_second"`
-	SecondsPerEval   float64  `json:"seconds_per_evaluation"`
-	MaxIterations    int      `json:"max_iterations"`
+	Method          string   `json:"method"`
+	Init            string   `json:"init"`
+	Free            []string `json:"free"`
+	Status          string   `json:"status"`
+	Iterations      int      `json:"iterations"`
+	Evaluations     int      `json:"evaluations"`
+	Clipped         int      `json:"clipped_start_entries"`
+	Seconds         float64  `json:"seconds"`
+	FreqStepsPerSec float64  `json:"freq_steps_per_second"`
+	SecondsPerEval  float64  `json:"seconds_per_evaluation"`
+	MaxIterations   int      `json:"max_iterations"`
 }
 
 type provenance struct {

@@ -17,12 +17,12 @@ import (
 
 type tuneOptions struct {
 	problemOptions
-	Out    string
-	Init   string
-	Free   []string
-	Iters  int
-	Quiet  bool
-	JSON   bool
+	Out   string
+	Init  string
+	Free  []string
+	Iters int
+	Quiet bool
+	JSON  bool
 }
 
 const tuneHelp = `spectune tune — design the knobs of a sampler for a problem
