@@ -3,7 +3,6 @@ package solver
 import (
 	"fmt"
 	"math"
-	"sort"
 )
 
 // Rule says where knob values come from.
@@ -163,12 +162,14 @@ func (p *Problem) KnobValues(dst [][]float64, k *Knobs, f int) {
 	}
 }
 
-// Project returns the T×B table nearest in spirit to a per-frequency rule:
-// per step and band, the multiplicity-weighted median of the rule's values
-// over the band's frequencies with ρ > 0 (where the knob acts), or over all of
-// the band's frequencies when none has ρ > 0. The median, unlike the mean, is
-// not dragged by the few frequencies where a rule takes extreme values (tiny
-// ρ). Tables are returned as a copy.
+// Project returns a T×B table for a per-frequency rule: per step and band,
+// the smallest value the rule takes over the band's frequencies with ρ > 0
+// (where the knob acts; all of the band's frequencies when none has ρ > 0).
+// The rules' knobs (DDNM's λ, DPS's ζ) set guidance strength, where too much
+// is catastrophic at small ρ (noise amplified by 1/ρ) and too little only
+// forgoes information, so the projection takes the strength that no
+// frequency of the band finds too strong; the optimiser then raises it where
+// that pays. Tables are returned as a copy.
 func (p *Problem) Project(k *Knobs) *Knobs {
 	if k.Rule == RuleTable {
 		return k.Clone()
@@ -186,46 +187,23 @@ func (p *Problem) Project(k *Knobs) *Knobs {
 		if len(act) == 0 {
 			act = fs
 		}
-		vals := make([][]weighted, nq)
 		for j := 0; j < T; j++ {
-			for q := range vals {
-				vals[q] = vals[q][:0]
-			}
+			lo := [2]float64{math.Inf(1), math.Inf(1)}
 			for _, f := range act {
 				p.Method.impl.rule(p, k.Rule, j, p.Freqs.Lambda[f], p.Freqs.Rho[f], v[:])
 				for q := 0; q < nq; q++ {
-					vals[q] = append(vals[q], weighted{v[q], p.Freqs.Mult[f]})
+					lo[q] = math.Min(lo[q], v[q])
 				}
 			}
 			for q := 0; q < nq; q++ {
-				out.Values[q][j*p.Bands+b] = weightedMedian(vals[q])
+				if math.IsInf(lo[q], 1) {
+					lo[q] = 0
+				}
+				out.Values[q][j*p.Bands+b] = lo[q]
 			}
 		}
 	}
 	return out
-}
-
-type weighted struct{ v, w float64 }
-
-// weightedMedian returns the lower weighted median (0 for no values); it
-// reorders xs.
-func weightedMedian(xs []weighted) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	sort.Slice(xs, func(a, b int) bool { return xs[a].v < xs[b].v })
-	total := 0.0
-	for _, x := range xs {
-		total += x.w
-	}
-	acc := 0.0
-	for _, x := range xs {
-		acc += x.w
-		if 2*acc >= total {
-			return x.v
-		}
-	}
-	return xs[len(xs)-1].v
 }
 
 // Coeffs writes the step coefficients of merged frequency f for every step

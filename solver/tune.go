@@ -67,20 +67,22 @@ type TuneResult struct {
 	Interrupted bool
 	Iterations  int
 	Evaluations int
-	// Clipped counts start entries moved into [0.001, 0.999] (unit knobs) or
-	// up to 1e-12 (positive knobs) so that θ is finite and has a gradient
+	// Clipped counts start entries on a domain bound (0 or 1) that were
+	// moved inside by ClipEps, so that θ is finite and has a gradient
 	// (SPEC §7).
 	Clipped int
+	// ClipEps is the distance from the bound used: SPEC §7's 0.001 when
+	// that changes the start loss by less than 0.1%, else the first of
+	// 1e-6, 1e-9, … that does (DDNM's λ = 0 at ρ ≈ 1e-17 needs ≈ 1e-18).
+	ClipEps float64
 	Elapsed time.Duration
 }
 
 var statusInterrupted = optimize.NewStatus("Interrupted", true, ErrInterrupted)
 
-// clip bounds of the start point (SPEC §7).
-const (
-	unitLow, unitHigh = 0.001, 0.999
-	positiveLow       = 1e-12
-)
+// clipTol is the relative change of the start loss that clipping may
+// cause.
+const clipTol = 1e-3
 
 // param maps one free knob entry to an unconstrained θ (SPEC §7).
 type param struct {
@@ -107,12 +109,14 @@ func (pr param) dknob(k float64) float64 {
 	return k
 }
 
-func (pr param) theta(k float64) (float64, bool) {
+// theta returns θ for knob value k, with k moved eps inside its domain
+// when it lies on or beyond a bound, and whether it was moved.
+func (pr param) theta(k, eps float64) (float64, bool) {
 	if pr.dom == Unit {
-		c := math.Min(math.Max(k, unitLow), unitHigh)
+		c := math.Min(math.Max(k, eps), 1-eps)
 		return math.Log(c / (1 - c)), c != k
 	}
-	c := math.Max(k, positiveLow)
+	c := math.Max(k, eps)
 	return math.Log(c), c != k
 }
 
@@ -137,35 +141,65 @@ func Tune(ctx context.Context, ev Evaluator, p *Problem, start *Knobs, s TuneSet
 			return nil, fmt.Errorf("solver: method %s has no knob %q (want %v)", p.Method.Name, name, p.Method.KnobNames())
 		}
 	}
-	cur := start.Clone()
 	var params []param
-	var x0 []float64
-	clipped := 0
 	for q, spec := range p.Method.Knobs {
 		if !slices.Contains(free, spec.Name) {
 			continue
 		}
-		for j, v := range cur.Values[q] {
-			pr := param{q: q, j: j, dom: spec.Domain}
-			th, c := pr.theta(v)
+		for j := range start.Values[q] {
+			params = append(params, param{q: q, j: j, dom: spec.Domain})
+		}
+	}
+	res := &TuneResult{}
+	evals := 0
+	stopped := func(err error) error {
+		if ctx.Err() != nil {
+			return fmt.Errorf("%w before the first evaluation finished", ErrInterrupted)
+		}
+		return err
+	}
+	lExact, err := ev.Evaluate(ctx, start, nil)
+	evals++
+	if err != nil {
+		return nil, stopped(err)
+	}
+	if math.IsNaN(lExact.Total) || math.IsInf(lExact.Total, 0) {
+		return nil, fmt.Errorf("solver: the start knobs give a loss of %v; start from other knobs (--init)", lExact.Total)
+	}
+	// Move boundary entries inside by eps, shrinking eps until the start
+	// loss is that of the given knobs to within clipTol.
+	var (
+		cur *Knobs
+		x0  []float64
+		l0  Loss
+	)
+	for eps := 1e-3; ; eps *= 1e-3 {
+		cur, x0 = start.Clone(), x0[:0]
+		clipped := 0
+		for _, pr := range params {
+			th, c := pr.theta(start.Values[pr.q][pr.j], eps)
 			if c {
 				clipped++
 			}
-			cur.Values[q][j] = pr.knob(th)
-			params = append(params, pr)
+			cur.Values[pr.q][pr.j] = pr.knob(th)
 			x0 = append(x0, th)
 		}
-	}
-	res := &TuneResult{Clipped: clipped}
-	l0, err := ev.Evaluate(ctx, cur, nil)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("%w before the first evaluation finished", ErrInterrupted)
+		res.Clipped, res.ClipEps = clipped, eps
+		if clipped == 0 {
+			l0 = lExact
+			break
 		}
-		return nil, err
+		l0, err = ev.Evaluate(ctx, cur, nil)
+		evals++
+		if err != nil {
+			return nil, stopped(err)
+		}
+		if l0.Total <= lExact.Total*(1+clipTol) || eps < 1e-290 {
+			break
+		}
 	}
-	if math.IsNaN(l0.Total) || math.IsInf(l0.Total, 0) {
-		return nil, fmt.Errorf("solver: the start knobs give a loss of %v; start from other knobs (--init)", l0.Total)
+	if res.Clipped == 0 {
+		res.ClipEps = 0
 	}
 	res.Start = l0
 	best, bestL := cur.Clone(), l0
@@ -181,7 +215,6 @@ func Tune(ctx context.Context, ev Evaluator, p *Problem, start *Knobs, s TuneSet
 	}
 	var (
 		evalErr  error
-		evals    int
 		evalTime time.Duration
 		cacheX   []float64
 		cacheF   float64
@@ -233,7 +266,7 @@ func Tune(ctx context.Context, ev Evaluator, p *Problem, start *Knobs, s TuneSet
 		for _, v := range g {
 			gi = math.Max(gi, math.Abs(v))
 		}
-		return Progress{Iteration: iter, MaxIterations: maxIter, Evaluations: evals + 1, Loss: bestL, GradInf: gi,
+		return Progress{Iteration: iter, MaxIterations: maxIter, Evaluations: evals, Loss: bestL, GradInf: gi,
 			Elapsed: time.Since(t0), EvalTime: evalTime, FreqSteps: float64(p.Freqs.Len() * p.T()), Status: status}
 	}
 	problem := optimize.Problem{
@@ -266,7 +299,7 @@ func Tune(ctx context.Context, ev Evaluator, p *Problem, start *Knobs, s TuneSet
 		Recorder:        rec,
 	}
 	r, err := optimize.Minimize(problem, x0, settings, &optimize.LBFGS{Store: mem})
-	res.Knobs, res.Loss, res.Evaluations = best, bestL, evals+1
+	res.Knobs, res.Loss, res.Evaluations = best, bestL, evals
 	res.Elapsed = time.Since(t0)
 	if r != nil {
 		res.Status = r.Status.String()

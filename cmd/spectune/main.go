@@ -87,6 +87,7 @@ COMMANDS
   tune      design knobs; with no flags, solves the built-in default problem
   eval      loss of heuristic, reference or given knobs (--json for machines)
   analyze   per-frequency and radial transfer of knobs, as CSV and PNG
+  compare   tune several methods on one problem; prints a Markdown table
   version   print the version
 
 Run 'spectune <command> --help' for a command's flags, defaults and examples.
@@ -113,6 +114,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runEval(ctx, rest, stdout, stderr)
 	case "analyze":
 		return runAnalyze(ctx, rest, stdout, stderr)
+	case "compare":
+		return runCompare(ctx, rest, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "spectune", versionString())
 		return nil
@@ -121,7 +124,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return nil
 	}
 	fmt.Fprint(stderr, topHelp)
-	return usagef("unknown command %q (want tune, eval, analyze or version)", cmd)
+	return usagef("unknown command %q (want tune, eval, analyze, compare or version)", cmd)
 }
 
 // parseFlags parses args into fs. --help prints the usage to stdout and

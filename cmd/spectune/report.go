@@ -45,6 +45,7 @@ type optimizerRun struct {
 	Iterations      int      `json:"iterations"`
 	Evaluations     int      `json:"evaluations"`
 	Clipped         int      `json:"clipped_start_entries"`
+	ClipEps         float64  `json:"clip_epsilon"`
 	Seconds         float64  `json:"seconds"`
 	FreqStepsPerSec float64  `json:"freq_steps_per_second"`
 	SecondsPerEval  float64  `json:"seconds_per_evaluation"`

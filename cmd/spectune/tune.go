@@ -58,7 +58,7 @@ EXAMPLES
 func (o *tuneOptions) AddFlags(fs *pflag.FlagSet) {
 	o.problemOptions.AddFlags(fs)
 	fs.StringVar(&o.Out, "out", "spectune-out", "output `directory` (created if missing)")
-	fs.StringVar(&o.Init, "init", "heuristic", "start `point`: heuristic, reference (dps, ddnm), or the path of a schedule.json of the same problem; per-frequency rules are projected onto the T×B table by a weighted median per band")
+	fs.StringVar(&o.Init, "init", "heuristic", "start `point`: heuristic, reference (dps, ddnm), or the path of a schedule.json of the same problem; per-frequency rules are projected onto the T×B table by their minimum per step and band")
 	fs.StringSliceVar(&o.Free, "free", nil, "knobs to optimise, comma-separated (default: every knob of the method, e.g. eta,eta_b for ddrm)")
 	fs.IntVar(&o.Iters, "iters", 300, "maximum L-BFGS iterations; it also stops when the loss improves by less than 1e-9 relative over 10 iterations")
 	fs.BoolVar(&o.Quiet, "quiet", false, "no progress on stderr")
@@ -107,43 +107,13 @@ func runTune(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	defer ev.Close()
 
-	var lt lossTable
-	heur := p.Heuristic()
-	lh, err := ev.Evaluate(ctx, heur, nil)
+	d, err := design(ctx, p, ev, o.Init, sched, o.Free, o.Iters, newRecorder(stderr, o.Quiet))
 	if err != nil {
-		return interrupted(ctx, err)
+		return err
 	}
-	lt.Heuristic = &lh
-	var ref *solver.Knobs
-	if p.Method.HasReference {
-		ref, _ = p.Reference()
-		lr, err := ev.Evaluate(ctx, ref, nil)
-		if err != nil {
-			return interrupted(ctx, err)
-		}
-		lt.Reference = &lr
-	}
-	var start *solver.Knobs
-	switch {
-	case sched != nil:
-		start = sched.Knobs
-	case o.Init == "reference":
-		if ref == nil {
-			return usagef("--init reference: method %s has no reference knobs (SPEC §6 gives them for dps and ddnm)", p.Method.Name)
-		}
-		start = p.Project(ref)
-	default:
-		start = p.Project(heur)
-	}
-	free := o.Free
-	if len(free) == 0 {
-		free = nil
-	}
-	res, err := solver.Tune(ctx, ev, p, start, solver.TuneSettings{Free: free, MaxIterations: o.Iters, Recorder: newRecorder(stderr, o.Quiet)})
-	if err != nil {
-		return interrupted(ctx, err)
-	}
-	lt.Start, lt.Tuned = &res.Start, &res.Loss
+	lt, heur, res := d.losses, d.heur, d.res
+	lh := *lt.Heuristic
+	free := d.free
 
 	if err := os.MkdirAll(o.Out, 0o755); err != nil {
 		return fmt.Errorf("--out: %w", err)
@@ -154,18 +124,15 @@ func runTune(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		rep.Status = "interrupted"
 	}
 	freeNames := free
-	if freeNames == nil {
-		freeNames = p.Method.KnobNames()
-	}
 	evalSecs := res.Elapsed.Seconds() / float64(max(1, res.Evaluations))
 	rep.Optimizer = &optimizerRun{Method: "L-BFGS (gonum/optimize)", Init: initName, Free: freeNames, Status: res.Status,
-		Iterations: res.Iterations, Evaluations: res.Evaluations, Clipped: res.Clipped, Seconds: res.Elapsed.Seconds(),
+		Iterations: res.Iterations, Evaluations: res.Evaluations, Clipped: res.Clipped, ClipEps: res.ClipEps, Seconds: res.Elapsed.Seconds(),
 		FreqStepsPerSec: float64(p.Freqs.Len()*p.T()) / evalSecs, SecondsPerEval: evalSecs, MaxIterations: o.Iters}
 	if res.Clipped > 0 {
-		rep.Notes = append(rep.Notes, fmt.Sprintf("%d start entries sat on a domain bound and were clipped into [0.001, 0.999] (or up to 1e-12), so that the logistic/exp parametrisation has a gradient (SPEC §7)", res.Clipped))
+		rep.Notes = append(rep.Notes, fmt.Sprintf("%d start entries sat on a domain bound and were moved %g inside it, so that the logistic/exp parametrisation has a gradient (SPEC §7 suggests 0.001; smaller is used where 0.001 would change the start loss by more than 0.1%%)", res.Clipped, res.ClipEps))
 	}
 	if heur.Rule != solver.RuleTable {
-		rep.Notes = append(rep.Notes, "the heuristic is a per-frequency rule; its loss is exact, while the start is its projection onto the T×B table (weighted median per band)")
+		rep.Notes = append(rep.Notes, "the heuristic is a per-frequency rule; its loss is exact, while the start is its projection onto the T×B table (minimum per step and band)")
 	}
 
 	files, werr := writeTuneFiles(ctx, o.Out, p, ev, heur, res, &rep)
@@ -229,7 +196,7 @@ func writeTuneFiles(ctx context.Context, out string, p *solver.Problem, ev solve
 	}
 	series := []knobSeries{{Label: "heuristic", Knobs: p.Project(heur), Dash: true}, {Label: "tuned", Knobs: res.Knobs}}
 	if heur.Rule != solver.RuleTable {
-		series[0].Label = "heuristic (band median)"
+		series[0].Label = "heuristic (band minimum)"
 	}
 	if err := add("knobs.png", writeKnobsPNG(filepath.Join(out, "knobs.png"), p, series)); err != nil {
 		return files, err
@@ -284,4 +251,53 @@ func readScheduleFile(path string) (*solver.Schedule, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return s, nil
+}
+
+// designed is what [design] found.
+type designed struct {
+	losses lossTable
+	heur   *solver.Knobs
+	res    *solver.TuneResult
+	free   []string
+}
+
+// design evaluates the heuristic (and reference) knobs and tunes from the
+// start point init ("heuristic", "reference", or the knobs of sched).
+func design(ctx context.Context, p *solver.Problem, ev solver.Evaluator, init string, sched *solver.Schedule, free []string, iters int, rec solver.Recorder) (*designed, error) {
+	d := &designed{heur: p.Heuristic(), free: free}
+	lh, err := ev.Evaluate(ctx, d.heur, nil)
+	if err != nil {
+		return nil, interrupted(ctx, err)
+	}
+	d.losses.Heuristic = &lh
+	var ref *solver.Knobs
+	if p.Method.HasReference {
+		ref, _ = p.Reference()
+		lr, err := ev.Evaluate(ctx, ref, nil)
+		if err != nil {
+			return nil, interrupted(ctx, err)
+		}
+		d.losses.Reference = &lr
+	}
+	var start *solver.Knobs
+	switch {
+	case sched != nil:
+		start = sched.Knobs
+	case init == "reference":
+		if ref == nil {
+			return nil, usagef("--init reference: method %s has no reference knobs (SPEC §6 gives them for dps and ddnm)", p.Method.Name)
+		}
+		start = p.Project(ref)
+	default:
+		start = p.Project(d.heur)
+	}
+	if len(d.free) == 0 {
+		d.free = p.Method.KnobNames()
+	}
+	d.res, err = solver.Tune(ctx, ev, p, start, solver.TuneSettings{Free: d.free, MaxIterations: iters, Recorder: rec})
+	if err != nil {
+		return nil, interrupted(ctx, err)
+	}
+	d.losses.Start, d.losses.Tuned = &d.res.Start, &d.res.Loss
+	return d, nil
 }
