@@ -46,6 +46,7 @@ const exitHelp = `EXIT STATUS
   1    failure (bad input file, bad value, device error, ...)
   2    usage error (unknown command or flag, malformed flag value)
   3    OpenCL was asked for (--device opencl…) but no OpenCL device is usable
+  4    simulate: the pixel-domain samples disagree with the closed form
   130  interrupted (Ctrl-C or SIGTERM); tune still writes the best knobs found
 `
 
@@ -62,6 +63,7 @@ var errReported = errors.New("reported")
 // exitCode maps an error to the exit status, in one place.
 func exitCode(err error) int {
 	var ue *usageError
+	var sf *simulateFailed
 	switch {
 	case err == nil, errors.Is(err, pflag.ErrHelp):
 		return exitOK
@@ -71,6 +73,8 @@ func exitCode(err error) int {
 		return exitUsage
 	case errors.Is(err, solver.ErrNoOpenCL):
 		return exitNoOpenCL
+	case errors.As(err, &sf):
+		return exitSimulateFailed
 	}
 	return exitFailure
 }
@@ -88,6 +92,8 @@ COMMANDS
   eval      loss of heuristic, reference or given knobs (--json for machines)
   analyze   per-frequency and radial transfer of knobs, as CSV and PNG
   compare   tune several methods on one problem; prints a Markdown table
+  restore   run a sampler on a real image, heuristic vs designed knobs (PNG, PSNR, SSIM)
+  simulate  check the closed form against pixel-domain runs of the real sampler
   version   print the version
 
 Run 'spectune <command> --help' for a command's flags, defaults and examples.
@@ -116,6 +122,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runAnalyze(ctx, rest, stdout, stderr)
 	case "compare":
 		return runCompare(ctx, rest, stdout, stderr)
+	case "restore":
+		return runRestore(ctx, rest, stdout, stderr)
+	case "simulate":
+		return runSimulate(ctx, rest, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "spectune", versionString())
 		return nil
@@ -124,7 +134,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return nil
 	}
 	fmt.Fprint(stderr, topHelp)
-	return usagef("unknown command %q (want tune, eval, analyze, compare or version)", cmd)
+	return usagef("unknown command %q (want tune, eval, analyze, compare, restore, simulate or version)", cmd)
 }
 
 // parseFlags parses args into fs. --help prints the usage to stdout and
