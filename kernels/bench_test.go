@@ -1,0 +1,163 @@
+package kernels
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"math"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/spectune/spectune/cpu"
+	"github.com/spectune/spectune/solver"
+)
+
+var tune = flag.String("tune", "", "write a work-group tuning table (CSV) for the 256²×1024 benchmark problems to `file`")
+
+// benchProblem is the benchmark problem of the issue: 256×256 frequencies,
+// unmerged, T = 1024, a power-law prior and a Gaussian blur.
+func benchProblem(tb testing.TB, method string, size, T int) *solver.Problem {
+	tb.Helper()
+	lam, err := solver.NewPrior("powerlaw", size, size, false)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	op, err := solver.NewOperator("gaussian:2", size, size)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	g, err := solver.NewGrid("vp-linear", T)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	p, err := solver.NewProblem(solver.Config{Height: size, Width: size, Prior: lam, Response: op.Rho, SigmaY: 0.05,
+		Grid: g, Method: method, NoMerge: true})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return p
+}
+
+func benchKnobs(p *solver.Problem) (*solver.Knobs, [][]float64) {
+	k := p.Project(p.Heuristic())
+	gr := make([][]float64, len(k.Values))
+	for q := range gr {
+		gr[q] = make([]float64, len(k.Values[q]))
+	}
+	return k, gr
+}
+
+// BenchmarkEvaluate measures one loss+gradient evaluation at 256²×1024
+// (one iteration = one evaluation) and reports frequency-steps per second.
+func BenchmarkEvaluate(b *testing.B) {
+	ctx := context.Background()
+	ocl := openTest(b)
+	for _, method := range []string{"dps", "diffpir"} {
+		p := benchProblem(b, method, 256, 1024)
+		k, gr := benchKnobs(p)
+		fs := float64(p.Freqs.Len() * p.T())
+		b.Run(fmt.Sprintf("backend=cpu/method=%s/N=%d/T=%d", method, p.Freqs.Len(), p.T()), func(b *testing.B) {
+			ev, err := cpu.New().Prepare(ctx, p)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer ev.Close()
+			for b.Loop() {
+				if _, err := ev.Evaluate(ctx, k, gr); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(fs*float64(b.N)/b.Elapsed().Seconds(), "freqsteps/s")
+		})
+		b.Run(fmt.Sprintf("backend=opencl/method=%s/N=%d/T=%d", method, p.Freqs.Len(), p.T()), func(b *testing.B) {
+			ev, err := ocl.Prepare(ctx, p)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer ev.Close()
+			if _, err := ev.Evaluate(ctx, k, gr); err != nil { // warm-up: kernel specialisation
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				if _, err := ev.Evaluate(ctx, k, gr); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(fs*float64(b.N)/b.Elapsed().Seconds(), "freqsteps/s")
+			st := ev.(*Evaluator).Stats()
+			b.ReportMetric(float64(st.DeviceBytes)/(1<<20), "device-MiB")
+		})
+	}
+}
+
+// TestTune is the work-group tuning procedure: with -tune=file it times
+// loss+gradient evaluations of the benchmark problems (256²×1024, or
+// TUNE_SIZE²×1024) for each parameter set and writes CSV, the best of three
+// runs per row. It is skipped without the flag.
+func TestTune(t *testing.T) {
+	if *tune == "" {
+		t.Skip("tuning runs only with -tune=file")
+	}
+	f, err := os.Create(*tune)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	fmt.Fprintln(f, "method,wgs,vw,step_barrier,reduce_serial,local_scratch,seconds,freqsteps_per_s,grad_kernel_s,reduce_kernel_s")
+	ctx := context.Background()
+	size, T := 256, 1024
+	if s := os.Getenv("TUNE_SIZE"); s != "" {
+		fmt.Sscan(s, &size)
+	}
+	var sets []params
+	for _, wgs := range []int{1, 2, 4, 8, 16, 32, 64} {
+		for _, vw := range []int{4, 8, 16} {
+			for _, local := range []bool{true, false} {
+				for _, sb := range []bool{false, true} {
+					sets = append(sets, params{WGS: wgs, VW: vw, StepBarrier: sb, ReduceSerial: true, LocalScratch: local})
+				}
+			}
+		}
+	}
+	for _, method := range []string{"dps", "diffpir"} {
+		p := benchProblem(t, method, size, T)
+		k, gr := benchKnobs(p)
+		for _, par := range sets {
+			b := openTest(t)
+			b.par = par
+			if par.LocalScratch && !b.useLocalScratch(T) {
+				b.Close()
+				continue // same as the global row
+			}
+			ev, err := b.Prepare(ctx, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := ev.Evaluate(ctx, k, gr); err != nil {
+				t.Fatal(err)
+			}
+			e := ev.(*Evaluator)
+			best, kg, kr := math.Inf(1), 0.0, 0.0
+			for r := 0; r < 3; r++ {
+				before := e.Stats()
+				start := time.Now()
+				if _, err := ev.Evaluate(ctx, k, gr); err != nil {
+					t.Fatal(err)
+				}
+				if sec := time.Since(start).Seconds(); sec < best {
+					after := e.Stats()
+					best = sec
+					kg = (after.Kernels["grad"].Device - before.Kernels["grad"].Device).Seconds()
+					kr = (after.Kernels["grad_reduce"].Device - before.Kernels["grad_reduce"].Device).Seconds()
+				}
+			}
+			line := fmt.Sprintf("%s,%d,%d,%v,%v,%v,%.4f,%.4g,%.4f,%.4f", method, par.WGS, par.VW, par.StepBarrier, par.ReduceSerial,
+				e.localScratch, best, float64(p.Freqs.Len()*T)/best, kg, kr)
+			fmt.Fprintln(f, line)
+			t.Log(line)
+			ev.Close()
+			b.Close()
+		}
+	}
+}

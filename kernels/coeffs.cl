@@ -1,0 +1,312 @@
+// coeffs.cl — one step x_{i-1} = a·x_i + b·Ỹ + c·z of every method of
+// SPEC §6 and its partial derivatives with respect to the method's knobs,
+// the per-frequency knob rules (SPEC §6), the init of the recursion and the
+// forward recursion itself (SPEC §8), and the per-frequency loss against the
+// exact posterior (SPEC §3, §8). Every function works on the VW frequencies
+// of one work-item at once (vreal, common.cl).
+//
+// Compiled after common.cl; METHOD selects the method at build time, so a
+// program holds one method's code only. NQ is the method's number of knobs.
+//
+// Each function mirrors its solver/ counterpart expression by expression
+// (same operations in the same order, FP_CONTRACT off; branches become
+// selects of both sides), so that a frequency's B, V and loss terms are
+// bit-identical to the CPU reference:
+//   denoise     solver/denoiser.go  denoise
+//   step_coeffs solver/<method>.go  coeffs   (one step, partials always)
+//   rule_knob   solver/dps.go, solver/ddnm.go  rule
+//   init_state  solver/ddrm.go init, else (0, 1)
+//   forward     cpu/recursion.go    forward
+//   freq_loss   solver/loss.go      target and FreqLoss
+//
+// Preconditions: λ ≥ 0, ρ ≥ 0, σ_y ≥ 0, knobs inside their domains (the host
+// validates with solver.Problem.Check); the step record st is step i = j+1.
+// Padding lanes (λ = ρ = 0) give finite values throughout.
+
+#if METHOD == METHOD_DDRM || METHOD == METHOD_DIFFPIR
+#define NQ 2
+#elif METHOD == METHOD_ORACLE
+#define NQ 0
+#else
+#define NQ 1
+#endif
+
+// coeffs_t is solver.Coeffs: a, b, c² and their partials with respect to
+// knob 0 and knob 1.
+typedef struct {
+    vreal a, b, c2;
+    vreal da0, db0, dc20;
+    vreal da1, db1, dc21;
+} coeffs_t;
+
+// denoise is the Gaussian denoiser of SPEC §5: g = Aλ/v, e = S/v,
+// c = (1-ᾱ_i)λ/v with v = ᾱ_i λ + 1 - ᾱ_i.
+static inline void denoise(__global const double *st, vreal lam, vreal *g, vreal *e, vreal *c) {
+    vreal iv = 1 / (st[ST_ABAR] * lam + 1 - st[ST_ABAR]);
+    *g = st[ST_A] * lam * iv;
+    *e = st[ST_S] * iv;
+    *c = (1 - st[ST_ABAR]) * lam * iv;
+}
+
+// step_coeffs writes the coefficients of step i = j+1 with knob values k0,
+// k1 (ignored by methods with fewer knobs). spectral selects pigdm's r² = c.
+// The partials are always computed; forward passes do not read them and the
+// compiler drops them.
+static inline void step_coeffs(__global const double *st, int j, vreal lam, vreal rho, double sy, int spectral,
+                               vreal k0, vreal k1, coeffs_t *c) {
+    vreal g, e, cv;
+    denoise(st, lam, &g, &e, &cv);
+    const vreal zero = 0;
+    c->a = zero;
+    c->b = zero;
+    c->c2 = zero;
+    c->da0 = zero;
+    c->db0 = zero;
+    c->dc20 = zero;
+    c->da1 = zero;
+    c->db1 = zero;
+    c->dc21 = zero;
+#if METHOD == METHOD_DDIM
+    // a = Ap g + d e, c² = η² β̃, d = √max(0, 1 - ᾱ_{i-1} - η² β̃).
+    vreal h = k0;
+    vreal sig2 = h * h * st[ST_BETA];
+    vreal d = sqrt(fmax(1 - st[ST_ABARPREV] - sig2, 0.0));
+    c->a = st[ST_AP] * g + d * e;
+    c->c2 = sig2;
+    c->da0 = SEL(d > 0, -e * h * st[ST_BETA] / d, zero);
+    c->dc20 = 2 * h * st[ST_BETA];
+#elif METHOD == METHOD_DPS
+    // a = a₀ - ζ g² ρ², b = ζ g ρ, c² = σ_i².
+    vreal gr = g * rho;
+    vreal z = k0;
+    c->a = st[ST_AP] * g + st[ST_D] * e - z * gr * gr;
+    c->b = z * gr;
+    c->c2 = (vreal)(st[ST_SIGMA] * st[ST_SIGMA]);
+    c->da0 = -gr * gr;
+    c->db0 = gr;
+#elif METHOD == METHOD_PIGDM
+    // k = w·kw, kw = Ap A r² g/(r² ρ² + σ_y²) (0 where 0/0); a = a₀ - k g ρ²,
+    // b = k ρ.
+    double sy2 = sy * sy;
+    vreal r2 = spectral ? cv : (vreal)(1 - st[ST_ABAR]);
+    vreal den = r2 * rho * rho + sy2;
+    vreal kw = SEL(den > 0, st[ST_AP] * st[ST_A] * r2 * g / den, zero);
+    vreal k = k0 * kw;
+    c->a = st[ST_AP] * g + st[ST_D] * e - k * g * rho * rho;
+    c->b = k * rho;
+    c->c2 = (vreal)(st[ST_SIGMA] * st[ST_SIGMA]);
+    c->da0 = -kw * g * rho * rho;
+    c->db0 = kw * rho;
+#elif METHOD == METHOD_DDNM
+    // ρ > 0: a = κx (1-λ) g + κt, b = κx λ/ρ, c² = max(0, β̃ - (κx λ σ_y/ρ)²);
+    // ρ = 0: the unconditional DDPM step a = κx g + κt, b = 0, c² = β̃.
+    vreal lj = k0;
+    vreal t = st[ST_KAPPAX] * lj * sy / rho;
+    vreal c2 = st[ST_BETA] - t * t;
+    vreal open = SEL(c2 < 0, zero, (vreal)1); // 0 where c² is clamped
+    c2 = SEL(c2 < 0, zero, c2);
+    vreal has = SEL(rho == 0, zero, (vreal)1);
+    c->a = SEL(rho == 0, st[ST_KAPPAX] * g + st[ST_KAPPAT], st[ST_KAPPAX] * (1 - lj) * g + st[ST_KAPPAT]);
+    c->b = SEL(rho == 0, zero, st[ST_KAPPAX] * lj / rho);
+    c->c2 = SEL(rho == 0, (vreal)st[ST_BETA], c2);
+    c->da0 = SEL(rho == 0, zero, -st[ST_KAPPAX] * g);
+    c->db0 = SEL(rho == 0, zero, st[ST_KAPPAX] / rho);
+    c->dc20 = SEL(has * open != 0, -2 * t * st[ST_KAPPAX] * sy / rho, zero);
+#elif METHOD == METHOD_DDRM
+    // Three regimes per frequency; s = √(1-η²), ∂s/∂η = -η/s.
+    double ap = st[ST_AP], sp = st[ST_SP], sp2 = 1 - st[ST_ABARPREV];
+    vreal eta = k0, etab = k1;
+    vreal s = sqrt(fmax(1 - eta * eta, 0.0));
+    vreal ds = SEL(s > 0, -eta / s, zero);
+    // Regime 1 (ρ = 0), 2 (ρ Sp < Ap σ_y), 3 (otherwise).
+    vreal a1 = ap * g + s * sp * e;
+    vreal a2 = g * (ap - s * sp * rho / sy);
+    vreal b2 = (vreal)(s * sp / sy);
+    vreal q = st[ST_ABARPREV] * sy * sy / (rho * rho);
+    vreal c23 = sp2 - q * etab * etab;
+    vreal open = SEL(c23 < 0, zero, (vreal)1);
+    c23 = SEL(c23 < 0, zero, c23);
+    vreal a3 = ap * (1 - etab) * g;
+    vreal b3 = ap * etab / rho;
+    vreal r1 = SEL(rho == 0, (vreal)1, zero);
+    vreal r2 = SEL(rho == 0, zero, SEL(rho * sp < ap * sy, (vreal)1, zero));
+    vreal r3 = 1 - r1 - r2;
+    c->a = SEL(r1 != 0, a1, SEL(r2 != 0, a2, a3));
+    c->b = SEL(r1 != 0, zero, SEL(r2 != 0, b2, b3));
+    c->c2 = SEL(r3 != 0, c23, eta * eta * sp2);
+    c->da0 = SEL(r1 != 0, ds * sp * e, SEL(r2 != 0, -g * ds * sp * rho / sy, zero));
+    c->db0 = SEL(r2 != 0, ds * sp / sy, zero);
+    c->dc20 = SEL(r3 != 0, zero, 2 * eta * sp2);
+    c->da1 = SEL(r3 != 0, -ap * g, zero);
+    c->db1 = SEL(r3 != 0, ap / rho, zero);
+    c->dc21 = SEL(r3 * open != 0, -2 * q * etab, zero);
+#elif METHOD == METHOD_DIFFPIR
+    // Proximal data step then re-noising; the last step (i = 1) has none.
+    if (j == 0) {
+        c->a = g;
+    } else {
+        double sy2 = sy * sy;
+        double snr = st[ST_ABAR] / (1 - st[ST_ABAR]);
+        vreal ri = k0 * sy2 * snr;
+        vreal zeta = k1;
+        vreal den = rho * rho + ri;
+        vreal on = SEL((rho > 0) & (den > 0), (vreal)1, zero); // else q = 1, p = 0
+        vreal qq = SEL(on != 0, ri / den, (vreal)1);
+        vreal pp = SEL(on != 0, rho / den, zero);
+        vreal dq = SEL(on != 0, rho * rho / (den * den), zero);
+        vreal dp = SEL(on != 0, -rho / (den * den), zero);
+        vreal r = sqrt(fmax(1 - zeta, 0.0));
+        double ratio = st[ST_SP] / st[ST_S];
+        vreal u = 1 - st[ST_A] * qq * g;
+        vreal w = st[ST_AP] - r * ratio * st[ST_A];
+        c->a = st[ST_AP] * qq * g + r * ratio * u;
+        c->b = pp * w;
+        c->c2 = zeta * (1 - st[ST_ABARPREV]);
+        double dri = sy2 * snr;
+        c->da0 = (st[ST_AP] * g - r * ratio * st[ST_A] * g) * dq * dri;
+        c->db0 = dp * dri * w;
+        vreal dr = -1 / (2 * r);
+        c->da1 = SEL(r > 0, dr * ratio * u, zero);
+        c->db1 = SEL(r > 0, -pp * dr * ratio * st[ST_A], zero);
+        c->dc21 = (vreal)(1 - st[ST_ABARPREV]);
+    }
+#elif METHOD == METHOD_ORACLE
+    // DDIM(η) on the exact conditional mean: g_c, h_c (g_c = g, h_c = 0
+    // where 0/0).
+    double sy2 = sy * sy;
+    vreal den = rho * rho * cv + sy2;
+    vreal gc = SEL(den > 0, g * sy2 / den, g);
+    vreal hc = SEL(den > 0, cv * rho / den, zero);
+    c->a = st[ST_AP] * gc + st[ST_D] * (1 - st[ST_A] * gc) / st[ST_S];
+    c->b = hc * (st[ST_AP] - st[ST_D] * st[ST_A] / st[ST_S]);
+    c->c2 = (vreal)(st[ST_SIGMA] * st[ST_SIGMA]);
+#else
+#error "unknown METHOD"
+#endif
+}
+
+// rule_knob returns knob 0 of a per-frequency rule (solver.Rule) at the step
+// st: dps's reference ζ*, ddnm's DDNM+ heuristic and reference λ*. The host
+// only passes rules the method has (solver.Problem.Check).
+static inline vreal rule_knob(__global const double *st, int rule, vreal lam, vreal rho, double sy) {
+    vreal g, e, c;
+    denoise(st, lam, &g, &e, &c);
+    const vreal zero = 0;
+#if METHOD == METHOD_DPS
+    // ζ* = κ_i/(ρ² c + σ_y²), κ_i = Ap S²/A - d S (0 where 0/0).
+    vreal den = rho * rho * c + sy * sy;
+    return SEL(den > 0, (st[ST_AP] * st[ST_S] * st[ST_S] / st[ST_A] - st[ST_D] * st[ST_S]) / den, zero);
+#elif METHOD == METHOD_DDNM
+    if (rule == RULE_HEURISTIC) {
+        // λ = 1 if √β̃ ≥ κx σ_y/ρ, else √β̃ ρ/(κx σ_y).
+        double sb = sqrt(st[ST_BETA]);
+        return SEL(sb * rho < st[ST_KAPPAX] * sy, sb * rho / (st[ST_KAPPAX] * sy), (vreal)1);
+    }
+    // λ* = ρ² c/(ρ² c + σ_y²) (0 where 0/0).
+    vreal num = rho * rho * c;
+    vreal den = num + sy * sy;
+    return SEL(den > 0, num / den, zero);
+#else
+    return zero;
+#endif
+}
+
+// knob_values loads the knobs the work-item's frequencies see at step j:
+// table entries knobs[q·T·B + j·B + band] (solver.Knobs.Values), or the
+// rule. bd holds the lanes' bands (clamped to ≥ 0 for padding lanes).
+static inline void knob_values(__global const double *restrict knobs, __global const double *st, int rule, int T,
+                               int nb, int j, const int *bd, vreal lam, vreal rho, double sy, vreal *k0,
+                               vreal *k1) {
+    *k0 = 0;
+    *k1 = 0;
+#if NQ >= 1
+    if (rule != RULE_TABLE) {
+        *k0 = rule_knob(st, rule, lam, rho, sy);
+        return;
+    }
+    __global const double *row = knobs + (size_t)j * (size_t)nb;
+    if (nb == 1) {
+        *k0 = (vreal)row[0];
+#if NQ == 2
+        *k1 = (vreal)row[(size_t)T];
+#endif
+        return;
+    }
+    double t0[VW];
+    for (int k = 0; k < VW; k++) {
+        t0[k] = row[bd[k]];
+    }
+    *k0 = VLOAD(t0);
+#if NQ == 2
+    double t1[VW];
+    for (int k = 0; k < VW; k++) {
+        t1[k] = row[(size_t)T * (size_t)nb + bd[k]];
+    }
+    *k1 = VLOAD(t1);
+#endif
+#endif
+}
+
+// init_state writes (B, V) before the first executed step i = T (SPEC §8):
+// ddrm's special init, else x_T ~ N(0, 1).
+static inline void init_state(__global const double *restrict steps, int T, vreal rho, double sy, vreal *B,
+                              vreal *V) {
+#if METHOD == METHOD_DDRM
+    __global const double *s = steps + (size_t)(T - 1) * NS;
+    vreal t = s[ST_A] * sy / rho;
+    vreal on = SEL(rho * s[ST_S] > s[ST_A] * sy, (vreal)1, (vreal)0);
+    *B = SEL(on != 0, s[ST_A] / rho, (vreal)0);
+    *V = SEL(on != 0, fmax(1 - s[ST_ABAR] - t * t, 0.0), (vreal)(1 - s[ST_ABAR]));
+#else
+    *B = 0;
+    *V = 1;
+#endif
+}
+
+// forward runs the recursion of the work-item's frequencies in sampling
+// order from their init (SPEC §8) and writes the output law (B, V):
+//
+//   for i = T … 1:  B ← a B + b,  V ← a² V + c²
+//
+// Every work-item of the group must call it (STEP_BARRIER).
+static inline void forward(__global const double *restrict steps, __global const double *restrict knobs, int rule, int T,
+                           int nb, const int *bd, vreal lam, vreal rho, double sy, int spectral, vreal *Bout,
+                           vreal *Vout) {
+    vreal B, V;
+    init_state(steps, T, rho, sy, &B, &V);
+    for (int j = T - 1; j >= 0; j--) {
+        __global const double *st = steps + (size_t)j * NS;
+        vreal k0, k1;
+        knob_values(knobs, st, rule, T, nb, j, bd, lam, rho, sy, &k0, &k1);
+        coeffs_t c;
+        step_coeffs(st, j, lam, rho, sy, spectral, k0, k1, &c);
+        B = c.a * B + c.b;
+        V = c.a * c.a * V + c.c2;
+#if STEP_BARRIER
+        barrier(CLK_LOCAL_MEM_FENCE);
+#endif
+    }
+    *Bout = B;
+    *Vout = V;
+}
+
+// freq_loss writes the loss parts (mean, variance) of frequencies with
+// output law N(B·Ỹ, V) and ∂ℓ/∂B, ∂ℓ/∂V (SPEC §8):
+//   target (SPEC §3)  E = ρ²λ + σ_y², W = λρ/E, v = λσ_y²/E, with λ = 0
+//                     giving W = v = 0 and ρ = 0 giving W = 0, v = λ;
+//   loss              ℓ = E(B - W)² + (√V - √v)², ∂ℓ/∂V clamped at
+//                     √V = SQRT_V_FLOOR.
+static inline void freq_loss(vreal lam, vreal rho, double sy, vreal b, vreal vv, vreal *mean, vreal *vari, vreal *dB,
+                             vreal *dV) {
+    const vreal zero = 0;
+    vreal e = rho * rho * lam + sy * sy;
+    vreal w = SEL((lam == 0) | (rho == 0), zero, lam * rho / e);
+    vreal v = SEL(lam == 0, zero, SEL(rho == 0, lam, lam * sy * sy / e));
+    vreal d = b - w;
+    vreal sV = sqrt(vv), sv = sqrt(v);
+    vreal r = sV - sv;
+    *mean = e * d * d;
+    *vari = r * r;
+    *dB = 2 * e * d;
+    *dV = SEL(sv > 0, 1 - sv / fmax(sV, SQRT_V_FLOOR), (vreal)1);
+}
