@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/spectune/spectune/cl/cltest"
 	"github.com/spectune/spectune/cpu"
+	"github.com/spectune/spectune/kernels"
 	"github.com/spectune/spectune/solver"
 )
 
@@ -59,14 +61,40 @@ func benchEval(b *testing.B, backend solver.Backend, p *solver.Problem) {
 	b.ReportMetric(PeakMiB(), "peak-MiB")
 }
 
+// openCL returns the OpenCL backend, or skips the benchmark with a message
+// (fails under SPECTUNE_REQUIRE_OPENCL=1) when there is no device.
+func openCL(b *testing.B) solver.Backend {
+	b.Helper()
+	cltest.SetPoCLCacheDir()
+	k, err := kernels.Open("opencl")
+	if err != nil {
+		cltest.Unavailable(b, "%v", err)
+		return nil
+	}
+	b.Cleanup(func() { k.Close() })
+	return k
+}
+
+// BenchmarkEvaluate compares the backends at 256², 512², 1024² (and 2048²
+// for dps) with T = 1024, merge off.
 func BenchmarkEvaluate(b *testing.B) {
 	const T = 1024
 	for _, method := range []string{"dps", "diffpir"} {
-		for _, n := range []int{256, 512, 1024} {
+		sizes := []int{256, 512, 1024}
+		if method == "dps" {
+			sizes = append(sizes, 2048)
+		}
+		for _, n := range sizes {
 			p := problem(b, method, n, T)
-			b.Run(fmt.Sprintf("backend=cpu/method=%s/N=%d/T=%d", method, n*n, T), func(b *testing.B) {
-				benchEval(b, cpu.New(), p)
-			})
+			for _, be := range []string{"cpu", "opencl"} {
+				b.Run(fmt.Sprintf("backend=%s/method=%s/N=%d/T=%d", be, method, n*n, T), func(b *testing.B) {
+					var backend solver.Backend = cpu.New()
+					if be == "opencl" {
+						backend = openCL(b)
+					}
+					benchEval(b, backend, p)
+				})
+			}
 		}
 	}
 }

@@ -370,3 +370,6 @@ func (b *Backend) forget(e *Evaluator) {
 	defer b.mu.Unlock()
 	delete(b.live, e)
 }
+
+// IsGPU reports whether the backend's device is a GPU.
+func (b *Backend) IsGPU() bool { return b.dev.Type()&cl.DeviceTypeGPU != 0 }

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spectune/spectune/cpu"
 	"github.com/spectune/spectune/solver"
 )
 
@@ -46,49 +45,6 @@ func benchKnobs(p *solver.Problem) (*solver.Knobs, [][]float64) {
 		gr[q] = make([]float64, len(k.Values[q]))
 	}
 	return k, gr
-}
-
-// BenchmarkEvaluate measures one loss+gradient evaluation at 256²×1024
-// (one iteration = one evaluation) and reports frequency-steps per second.
-func BenchmarkEvaluate(b *testing.B) {
-	ctx := context.Background()
-	ocl := openTest(b)
-	for _, method := range []string{"dps", "diffpir"} {
-		p := benchProblem(b, method, 256, 1024)
-		k, gr := benchKnobs(p)
-		fs := float64(p.Freqs.Len() * p.T())
-		b.Run(fmt.Sprintf("backend=cpu/method=%s/N=%d/T=%d", method, p.Freqs.Len(), p.T()), func(b *testing.B) {
-			ev, err := cpu.New().Prepare(ctx, p)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer ev.Close()
-			for b.Loop() {
-				if _, err := ev.Evaluate(ctx, k, gr); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportMetric(fs*float64(b.N)/b.Elapsed().Seconds(), "freqsteps/s")
-		})
-		b.Run(fmt.Sprintf("backend=opencl/method=%s/N=%d/T=%d", method, p.Freqs.Len(), p.T()), func(b *testing.B) {
-			ev, err := ocl.Prepare(ctx, p)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer ev.Close()
-			if _, err := ev.Evaluate(ctx, k, gr); err != nil { // warm-up: kernel specialisation
-				b.Fatal(err)
-			}
-			for b.Loop() {
-				if _, err := ev.Evaluate(ctx, k, gr); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportMetric(fs*float64(b.N)/b.Elapsed().Seconds(), "freqsteps/s")
-			st := ev.(*Evaluator).Stats()
-			b.ReportMetric(float64(st.DeviceBytes)/(1<<20), "device-MiB")
-		})
-	}
 }
 
 // TestTune is the work-group tuning procedure: with -tune=file it times

@@ -57,11 +57,12 @@ func runAnalyze(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	backend, err := openBackend(o.Device, stderr)
+	eng, err := newEngine(o.Device, stderr)
 	if err != nil {
 		return err
 	}
-	ev, err := backend.Prepare(ctx, p)
+	defer eng.Close()
+	ev, _, err := eng.prepare(ctx, p)
 	if err != nil {
 		return err
 	}

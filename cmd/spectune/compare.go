@@ -61,10 +61,12 @@ func runCompare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			return usagef("--methods: %s has no knobs to tune", m)
 		}
 	}
-	backend, err := openBackend(o.Device, stderr)
+	eng, err := newEngine(o.Device, stderr)
 	if err != nil {
 		return err
 	}
+	defer eng.Close()
+	backendName := ""
 	var rows []string
 	var desc problemDesc
 	for _, m := range append(o.Methods, "oracle") {
@@ -78,10 +80,11 @@ func runCompare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			return err
 		}
 		desc = d
-		ev, err := backend.Prepare(ctx, p)
+		ev, name, err := eng.prepare(ctx, p)
 		if err != nil {
 			return err
 		}
+		backendName = name
 		if m == "oracle" {
 			l, err := ev.Evaluate(ctx, p.NewKnobs(), nil)
 			ev.Close()
@@ -92,7 +95,7 @@ func runCompare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			continue
 		}
 		if !o.Quiet {
-			fmt.Fprintf(stderr, "compare: tuning %s (%d distinct frequencies × %d steps, backend %s)\n", m, p.Freqs.Len(), p.T(), backend.Name())
+			fmt.Fprintf(stderr, "compare: tuning %s (%d distinct frequencies × %d steps, backend %s)\n", m, p.Freqs.Len(), p.T(), backendName)
 		}
 		t0 := time.Now()
 		dd, err := design(ctx, p, ev, "heuristic", nil, nil, o.Iters, newRecorder(stderr, o.Quiet))
@@ -124,7 +127,7 @@ func runCompare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 				return err
 			}
 			rep := report{Format: reportFormat, Command: "compare", Status: "done", Problem: d, Loss: lt,
-				Improvement: lt.Heuristic.Total / lt.Tuned.Total, Files: []string{"schedule.json"}, Provenance: newProvenance(backend.Name(), t0)}
+				Improvement: lt.Heuristic.Total / lt.Tuned.Total, Files: []string{"schedule.json"}, Provenance: newProvenance(backendName, t0)}
 			if err := writeJSON(filepath.Join(dir, "report.json"), rep); err != nil {
 				return err
 			}
@@ -134,7 +137,7 @@ func runCompare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 	}
 	fmt.Fprintf(stdout, "Per-pixel W2² loss on %dx%d, prior %s, op %s, σ_y = %g, %s T = %d, B = %d (backend %s)\n\n",
-		desc.Size[0], desc.Size[1], desc.Prior, desc.Op, desc.SigmaY, desc.Grid, desc.Steps, desc.Bands, backend.Name())
+		desc.Size[0], desc.Size[1], desc.Prior, desc.Op, desc.SigmaY, desc.Grid, desc.Steps, desc.Bands, backendName)
 	fmt.Fprintln(stdout, "| method | heuristic | reference | tuned | tuned mean | tuned variance | improvement | iterations | seconds |")
 	fmt.Fprintln(stdout, "|---|---|---|---|---|---|---|---|---|")
 	fmt.Fprintln(stdout, strings.Join(rows, "\n"))

@@ -77,11 +77,12 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if o.Grad && k.Rule != solver.RuleTable {
 		return usagef("--grad: the %s knobs of %s are a per-frequency rule, not a table; a gradient needs a knob table (--knobs FILE)", label, p.Method.Name)
 	}
-	backend, err := openBackend(o.Device, stderr)
+	eng, err := newEngine(o.Device, stderr)
 	if err != nil {
 		return err
 	}
-	ev, err := backend.Prepare(ctx, p)
+	defer eng.Close()
+	ev, backendName, err := eng.prepare(ctx, p)
 	if err != nil {
 		return err
 	}
@@ -99,7 +100,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return interrupted(ctx, err)
 	}
-	res := evalResult{Method: p.Method.Name, Knobs: label, Loss: l, Seconds: secs, Backend: backend.Name(), Problem: desc}
+	res := evalResult{Method: p.Method.Name, Knobs: label, Loss: l, Seconds: secs, Backend: backendName, Problem: desc}
 	if o.Grad {
 		s := 0.0
 		for _, g := range grad {

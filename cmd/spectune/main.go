@@ -94,6 +94,8 @@ COMMANDS
   compare   tune several methods on one problem; prints a Markdown table
   restore   run a sampler on a real image, heuristic vs designed knobs (PNG, PSNR, SSIM)
   simulate  check the closed form against pixel-domain runs of the real sampler
+  devices   list OpenCL devices and say which one --device auto takes
+  bench     time the pure-Go and OpenCL backends; Markdown table and plot
   version   print the version
 
 Run 'spectune <command> --help' for a command's flags, defaults and examples.
@@ -126,6 +128,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runRestore(ctx, rest, stdout, stderr)
 	case "simulate":
 		return runSimulate(ctx, rest, stdout, stderr)
+	case "devices":
+		return runDevices(ctx, rest, stdout, stderr)
+	case "bench":
+		return runBench(ctx, rest, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "spectune", versionString())
 		return nil
@@ -134,7 +140,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return nil
 	}
 	fmt.Fprint(stderr, topHelp)
-	return usagef("unknown command %q (want tune, eval, analyze, compare, restore, simulate or version)", cmd)
+	return usagef("unknown command %q (want tune, eval, analyze, compare, restore, simulate, devices, bench or version)", cmd)
 }
 
 // parseFlags parses args into fs. --help prints the usage to stdout and

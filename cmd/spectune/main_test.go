@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spectune/spectune/cpu"
 	"github.com/spectune/spectune/solver"
 )
 
@@ -97,7 +98,7 @@ func TestEvalJSON(t *testing.T) {
 	lam, _ := solver.NewPrior("powerlaw", 8, 8, false)
 	op, _ := solver.NewOperator("gaussian:2", 8, 8)
 	p, _ := solver.NewProblem(solver.Config{Height: 8, Width: 8, Prior: lam, Response: op.Rho, SigmaY: 0.05, Grid: g, Method: "diffpir"})
-	b, _ := openBackend("cpu", nil)
+	b := cpu.New()
 	e, _ := b.Prepare(context.Background(), p)
 	l, _ := e.Evaluate(context.Background(), p.Heuristic(), nil)
 	if l.Total != tot {

@@ -45,7 +45,7 @@ func (o *problemOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.R2, "r2", "heuristic", "pigdm's r²: heuristic (1-ᾱ_i) or spectral (the exact c)")
 	fs.IntVar(&o.Bands, "bands", 1, "radial bands `B` of the knob tables: 1 is a plain per-step schedule, B > 1 an FFT-domain gain per band")
 	fs.BoolVar(&o.NoMerge, "no-merge", false, "do not merge frequencies with identical (λ, ρ, band); results are the same, only slower")
-	fs.StringVar(&o.Device, "device", "auto", "where to evaluate: auto or cpu")
+	fs.StringVar(&o.Device, "device", "auto", deviceFlagHelp)
 }
 
 // problemHelp is the shared part of every command's help.

@@ -263,17 +263,18 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 
 	// 4. Scores, closed-form losses, files.
-	backend, err := openBackend(o.Device, stderr)
+	eng, err := newEngine(o.Device, stderr)
 	if err != nil {
 		return err
 	}
-	ev, err := backend.Prepare(ctx, p)
+	defer eng.Close()
+	ev, backendName, err := eng.prepare(ctx, p)
 	if err != nil {
 		return err
 	}
 	defer ev.Close()
 	rep := restoreReport{Format: restoreFormat, Image: o.Image, Size: [2]int{p.H, p.W}, Channels: nc, Problem: desc, Seed: o.Seed,
-		DC: dc, Conventions: restoreConventions, Provenance: newProvenance(backend.Name(), started)}
+		DC: dc, Conventions: restoreConventions, Provenance: newProvenance(backendName, started)}
 	if p.Method.Name == "dps" {
 		rep.DPSNorm = norm.String()
 	}

@@ -165,11 +165,12 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if sched != nil {
 		k.Table = sched.Knobs
 	}
-	backend, err := openBackend(o.Device, stderr)
+	eng, err := newEngine(o.Device, stderr)
 	if err != nil {
 		return err
 	}
-	ev, err := backend.Prepare(ctx, p)
+	defer eng.Close()
+	ev, _, err := eng.prepare(ctx, p)
 	if err != nil {
 		return err
 	}

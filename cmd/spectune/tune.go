@@ -93,19 +93,20 @@ func runTune(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if len(p.Method.Knobs) == 0 {
 		return usagef("method %s has no knobs to tune (use spectune eval for its loss)", p.Method.Name)
 	}
-	backend, err := openBackend(o.Device, stderr)
+	eng, err := newEngine(o.Device, stderr)
 	if err != nil {
 		return err
 	}
-	if !o.Quiet {
-		fmt.Fprintf(stderr, "spectune tune: %s on %dx%d, T = %d, B = %d; %d distinct frequencies of %d; backend %s\n",
-			p.Method.Name, p.H, p.W, p.T(), p.Bands, p.Freqs.Len(), p.N(), backend.Name())
-	}
-	ev, err := backend.Prepare(ctx, p)
+	defer eng.Close()
+	ev, backendName, err := eng.prepare(ctx, p)
 	if err != nil {
 		return err
 	}
 	defer ev.Close()
+	if !o.Quiet {
+		fmt.Fprintf(stderr, "spectune tune: %s on %dx%d, T = %d, B = %d; %d distinct frequencies of %d; backend %s\n",
+			p.Method.Name, p.H, p.W, p.T(), p.Bands, p.Freqs.Len(), p.N(), backendName)
+	}
 
 	d, err := design(ctx, p, ev, o.Init, sched, o.Free, o.Iters, newRecorder(stderr, o.Quiet))
 	if err != nil {
@@ -119,7 +120,7 @@ func runTune(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return fmt.Errorf("--out: %w", err)
 	}
 	rep := report{Format: reportFormat, Command: "tune", Status: "done", Problem: desc, Loss: lt,
-		Improvement: lh.Total / res.Loss.Total, Provenance: newProvenance(backend.Name(), started)}
+		Improvement: lh.Total / res.Loss.Total, Provenance: newProvenance(ranOn(ev, backendName), started)}
 	if res.Interrupted {
 		rep.Status = "interrupted"
 	}
