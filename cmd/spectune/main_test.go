@@ -216,10 +216,7 @@ func TestSignal(t *testing.T) {
 		t.Skip("builds and runs the binary; skipped in -short mode")
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "spectune")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := binary(t)
 	cmd := exec.Command(bin, "tune", "--size", "128", "--steps", "256", "--out", filepath.Join(dir, "out"))
 	var stderr syncBuffer
 	cmd.Stderr = &stderr
