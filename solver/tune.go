@@ -110,13 +110,20 @@ func (pr param) dknob(k float64) float64 {
 }
 
 // theta returns θ for knob value k, with k moved eps inside its domain
-// when it lies on or beyond a bound, and whether it was moved.
+// when it lies on a bound (0, or 1 for unit knobs), where θ would be
+// infinite and the gradient zero, and whether it was moved. Values strictly
+// inside the domain, however close to a bound, are kept.
 func (pr param) theta(k, eps float64) (float64, bool) {
+	c := k
+	switch {
+	case k <= 0:
+		c = eps
+	case pr.dom == Unit && k >= 1:
+		c = 1 - eps
+	}
 	if pr.dom == Unit {
-		c := math.Min(math.Max(k, eps), 1-eps)
 		return math.Log(c / (1 - c)), c != k
 	}
-	c := math.Max(k, eps)
 	return math.Log(c), c != k
 }
 

@@ -57,16 +57,11 @@ func runAnalyze(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	eng, err := newEngine(o.Device, stderr)
+	ev, _, closeEv, err := evaluator(ctx, o.Device, p, stderr)
 	if err != nil {
 		return err
 	}
-	defer eng.Close()
-	ev, _, err := eng.prepare(ctx, p)
-	if err != nil {
-		return err
-	}
-	defer ev.Close()
+	defer closeEv()
 	t, err := computeTransfer(ctx, ev, p, label, k)
 	if err != nil {
 		return interrupted(ctx, err)

@@ -131,3 +131,18 @@ func ranOn(ev solver.Evaluator, name string) string {
 	}
 	return name
 }
+
+// evaluator opens the --device backend and prepares an evaluator for p; the
+// returned close releases both.
+func evaluator(ctx context.Context, device string, p *solver.Problem, stderr io.Writer) (ev solver.Evaluator, name string, closeAll func(), err error) {
+	eng, err := newEngine(device, stderr)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	ev, name, err = eng.prepare(ctx, p)
+	if err != nil {
+		eng.Close()
+		return nil, "", nil, err
+	}
+	return ev, name, func() { ev.Close(); eng.Close() }, nil
+}

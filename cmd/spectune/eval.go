@@ -77,16 +77,11 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if o.Grad && k.Rule != solver.RuleTable {
 		return usagef("--grad: the %s knobs of %s are a per-frequency rule, not a table; a gradient needs a knob table (--knobs FILE)", label, p.Method.Name)
 	}
-	eng, err := newEngine(o.Device, stderr)
+	ev, backendName, closeEv, err := evaluator(ctx, o.Device, p, stderr)
 	if err != nil {
 		return err
 	}
-	defer eng.Close()
-	ev, backendName, err := eng.prepare(ctx, p)
-	if err != nil {
-		return err
-	}
-	defer ev.Close()
+	defer closeEv()
 	var grad [][]float64
 	if o.Grad {
 		grad = make([][]float64, len(k.Values))

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/spectune/spectune/solver"
+	"github.com/spectune/spectune/solver/pixel"
 )
 
 // problemOptions are the problem flags every command shares.
@@ -27,6 +28,9 @@ type problemOptions struct {
 	Device   string
 
 	fs *pflag.FlagSet
+	// op is the operator of the last build, with its complex response for
+	// the pixel-domain samplers.
+	op *solver.Operator
 }
 
 // AddFlags registers the problem flags with their defaults, the built-in
@@ -139,6 +143,7 @@ func (o *problemOptions) build(sched *solver.Schedule) (*solver.Problem, problem
 		return nil, problemDesc{}, fmt.Errorf("--op: %w", err)
 	}
 	cfg.Response = op.Rho
+	o.op = op
 	p, err := solver.NewProblem(cfg)
 	if err != nil {
 		return nil, problemDesc{}, err
@@ -196,4 +201,18 @@ func containsStr(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// buildPixel builds the problem as build does, and the pixel-domain sampler
+// of its method on the operator's own (complex) response.
+func (o *problemOptions) buildPixel(sched *solver.Schedule) (*solver.Problem, problemDesc, *pixel.Sampler, error) {
+	p, desc, err := o.build(sched)
+	if err != nil {
+		return nil, problemDesc{}, nil, err
+	}
+	s, err := pixel.New(pixel.Config{Problem: p, Response: o.op.H})
+	if err != nil {
+		return nil, problemDesc{}, nil, err
+	}
+	return p, desc, s, nil
 }

@@ -82,6 +82,8 @@ func printLossTable(w io.Writer, t lossTable) {
 	}
 	row("heuristic", t.Heuristic)
 	row("reference", t.Reference)
-	row("start", t.Start)
+	if t.Start != nil && t.Heuristic != nil && *t.Start != *t.Heuristic {
+		row("start", t.Start)
+	}
 	row("tuned", t.Tuned)
 }

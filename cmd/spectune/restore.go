@@ -200,15 +200,7 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			return fmt.Errorf("--knobs: %w", err)
 		}
 	}
-	p, desc, err := o.build(sched)
-	if err != nil {
-		return err
-	}
-	op, err := solver.NewOperator(o.Op, p.H, p.W)
-	if err != nil {
-		return fmt.Errorf("--op: %w", err)
-	}
-	s, err := pixel.New(pixel.Config{Problem: p, Response: op.H})
+	p, desc, s, err := o.buildPixel(sched)
 	if err != nil {
 		return err
 	}
@@ -263,16 +255,11 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 
 	// 4. Scores, closed-form losses, files.
-	eng, err := newEngine(o.Device, stderr)
+	ev, backendName, closeEv, err := evaluator(ctx, o.Device, p, stderr)
 	if err != nil {
 		return err
 	}
-	defer eng.Close()
-	ev, backendName, err := eng.prepare(ctx, p)
-	if err != nil {
-		return err
-	}
-	defer ev.Close()
+	defer closeEv()
 	rep := restoreReport{Format: restoreFormat, Image: o.Image, Size: [2]int{p.H, p.W}, Channels: nc, Problem: desc, Seed: o.Seed,
 		DC: dc, Conventions: restoreConventions, Provenance: newProvenance(backendName, started)}
 	if p.Method.Name == "dps" {

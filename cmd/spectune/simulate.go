@@ -149,15 +149,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	p, desc, err := o.build(sched)
-	if err != nil {
-		return err
-	}
-	op, err := solver.NewOperator(o.Op, p.H, p.W)
-	if err != nil {
-		return fmt.Errorf("--op: %w", err)
-	}
-	s, err := pixel.New(pixel.Config{Problem: p, Response: op.H})
+	p, desc, s, err := o.buildPixel(sched)
 	if err != nil {
 		return err
 	}
@@ -165,16 +157,11 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if sched != nil {
 		k.Table = sched.Knobs
 	}
-	eng, err := newEngine(o.Device, stderr)
+	ev, _, closeEv, err := evaluator(ctx, o.Device, p, stderr)
 	if err != nil {
 		return err
 	}
-	defer eng.Close()
-	ev, _, err := eng.prepare(ctx, p)
-	if err != nil {
-		return err
-	}
-	defer ev.Close()
+	defer closeEv()
 	if !o.Quiet {
 		fmt.Fprintf(stderr, "spectune simulate: %s (%s knobs) on %dx%d, T = %d, B = %d; %d measurements × %d chains, seed %d\n",
 			p.Method.Name, s.Label(k), p.H, p.W, p.T(), p.Bands, o.Ys, o.Samples, o.Seed)

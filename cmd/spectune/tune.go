@@ -93,16 +93,11 @@ func runTune(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if len(p.Method.Knobs) == 0 {
 		return usagef("method %s has no knobs to tune (use spectune eval for its loss)", p.Method.Name)
 	}
-	eng, err := newEngine(o.Device, stderr)
+	ev, backendName, closeEv, err := evaluator(ctx, o.Device, p, stderr)
 	if err != nil {
 		return err
 	}
-	defer eng.Close()
-	ev, backendName, err := eng.prepare(ctx, p)
-	if err != nil {
-		return err
-	}
-	defer ev.Close()
+	defer closeEv()
 	if !o.Quiet {
 		fmt.Fprintf(stderr, "spectune tune: %s on %dx%d, T = %d, B = %d; %d distinct frequencies of %d; backend %s\n",
 			p.Method.Name, p.H, p.W, p.T(), p.Bands, p.Freqs.Len(), p.N(), backendName)
