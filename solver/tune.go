@@ -80,6 +80,9 @@ type TuneResult struct {
 
 var statusInterrupted = optimize.NewStatus("Interrupted", true, ErrInterrupted)
 
+// minUpperClip keeps 1 - eps representable as a number below 1.
+const minUpperClip = 1e-12
+
 // clipTol is the relative change of the start loss that clipping may
 // cause.
 const clipTol = 1e-3
@@ -119,7 +122,8 @@ func (pr param) theta(k, eps float64) (float64, bool) {
 	case k <= 0:
 		c = eps
 	case pr.dom == Unit && k >= 1:
-		c = 1 - eps
+		// 1 - eps must stay below 1 in float64 (θ = +Inf otherwise).
+		c = 1 - math.Max(eps, minUpperClip)
 	}
 	if pr.dom == Unit {
 		return math.Log(c / (1 - c)), c != k
@@ -232,6 +236,13 @@ func Tune(ctx context.Context, ev Evaluator, p *Problem, start *Knobs, s TuneSet
 			return
 		}
 		for n, pr := range params {
+			if math.IsNaN(x[n]) {
+				// A NaN step (an overflowed curvature pair) is a step too
+				// far, like a non-finite loss.
+				cacheX, cacheF = append(cacheX[:0], x...), math.Inf(1)
+				clear(cacheG)
+				return
+			}
 			cur.Values[pr.q][pr.j] = pr.knob(x[n])
 		}
 		te := time.Now()

@@ -174,3 +174,24 @@ func TestTuneCountsEvaluations(t *testing.T) {
 		t.Errorf("reported %d evaluations, the evaluator saw %d", res.Evaluations, c.n)
 	}
 }
+
+// TestTuneTinyClipBothBounds starts DDNM from its projected rule, which has
+// λ = 0 entries (needing a clip of about 1e-18, since ρ reaches 1e-17) next
+// to λ = 1 entries: 1 - 1e-18 rounds to 1, which must not give θ = +Inf.
+func TestTuneTinyClipBothBounds(t *testing.T) {
+	lam := solver.PowerLaw(64, 64, 2, 0.01, 0.25)
+	op, _ := solver.NewOperator("gaussian:2", 64, 64)
+	g, _ := solver.NewGrid("vp-linear", 32)
+	p, err := solver.NewProblem(solver.Config{Height: 64, Width: 64, Prior: lam, Response: op.Rho, SigmaY: 0.05, Grid: g, Method: "ddnm", Bands: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, _ := cpu.New().Prepare(context.Background(), p)
+	res, err := solver.Tune(context.Background(), ev, p, p.Project(p.Heuristic()), solver.TuneSettings{MaxIterations: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ClipEps >= 1e-3 || res.Status == "Failure" || !(res.Loss.Total < res.Start.Total) {
+		t.Errorf("clip %g, status %s, loss %.4g from %.4g", res.ClipEps, res.Status, res.Loss.Total, res.Start.Total)
+	}
+}

@@ -91,7 +91,7 @@ func runCompare(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			if err != nil {
 				return interrupted(ctx, err)
 			}
-			rows = append(rows, fmt.Sprintf("| oracle (floor) | %.4e | | | | | | | |", l.Total))
+			rows = append(rows, fmt.Sprintf("| oracle (exact guidance, η = 1) | %.4e | | | | | | | |", l.Total))
 			continue
 		}
 		if !o.Quiet {

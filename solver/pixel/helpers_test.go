@@ -9,7 +9,7 @@ import (
 
 // asymmetricKernel is a blur with no symmetry at all, its taps around pixel
 // (2, 3), so that h is complex with a large phase even at low frequencies
-// and Ỹ = Y conj(h)/ρ matters (the kernel of solver/pixel_test.go).
+// and Ỹ = Y conj(h)/ρ matters.
 func asymmetricKernel(h, w int) []float64 {
 	k := make([]float64, h*w)
 	for _, tp := range []struct {
