@@ -22,7 +22,7 @@ import (
 // GPU is always taken.
 const autoCPUDeviceMin = 1 << 24
 
-const deviceFlagHelp = "where to evaluate: auto (an OpenCL GPU, else an OpenCL CPU device for problems of ≥ 2^24 frequency-steps, else the pure-Go backend), cpu (pure Go), opencl (the best OpenCL device), or opencl:P:D (platform P, device D as `spectune devices` lists them)"
+const deviceFlagHelp = "where to evaluate: auto (an OpenCL GPU, else an OpenCL CPU device for problems of ≥ 2^24 frequency-steps, else the pure-Go backend), cpu (pure Go), opencl (the best OpenCL device), or opencl:P:D (platform P, device D as spectune devices lists them)"
 
 // engine opens the backend that --device names, once per run, and prepares
 // evaluators. OpenCL evaluators fall back to the pure-Go backend when the
