@@ -223,63 +223,59 @@ func (q *CommandQueue) transfer(op string, write bool, buf *MemObject, offsetEle
 // before the call returns: blocking exists for go-opencl compatibility and
 // is ignored, because the driver must not read Go memory afterwards.
 func (q *CommandQueue) EnqueueWriteBufferFloat64(buf *MemObject, blocking bool, offsetElems int, data []float64, wait []*Event) (*Event, error) {
-	ev, err := q.transfer("EnqueueWriteBufferFloat64", true, buf, offsetElems, len(data), 8, unsafe.Pointer(unsafe.SliceData(data)), wait)
-	runtime.KeepAlive(data)
-	return ev, err
+	return copyElems(q, "EnqueueWriteBufferFloat64", true, buf, offsetElems, data, wait)
 }
 
 // EnqueueReadBufferFloat64 copies len(data) float64s from buf, starting
 // at element offsetElems, into data. Like EnqueueWriteBufferFloat64 it
 // always blocks and ignores blocking.
 func (q *CommandQueue) EnqueueReadBufferFloat64(buf *MemObject, blocking bool, offsetElems int, data []float64, wait []*Event) (*Event, error) {
-	ev, err := q.transfer("EnqueueReadBufferFloat64", false, buf, offsetElems, len(data), 8, unsafe.Pointer(unsafe.SliceData(data)), wait)
-	runtime.KeepAlive(data)
-	return ev, err
+	return copyElems(q, "EnqueueReadBufferFloat64", false, buf, offsetElems, data, wait)
 }
 
 // EnqueueWriteBufferFloat32 is EnqueueWriteBufferFloat64 for float32
 // elements.
 func (q *CommandQueue) EnqueueWriteBufferFloat32(buf *MemObject, blocking bool, offsetElems int, data []float32, wait []*Event) (*Event, error) {
-	ev, err := q.transfer("EnqueueWriteBufferFloat32", true, buf, offsetElems, len(data), 4, unsafe.Pointer(unsafe.SliceData(data)), wait)
-	runtime.KeepAlive(data)
-	return ev, err
+	return copyElems(q, "EnqueueWriteBufferFloat32", true, buf, offsetElems, data, wait)
 }
 
 // EnqueueReadBufferFloat32 is EnqueueReadBufferFloat64 for float32
 // elements.
 func (q *CommandQueue) EnqueueReadBufferFloat32(buf *MemObject, blocking bool, offsetElems int, data []float32, wait []*Event) (*Event, error) {
-	ev, err := q.transfer("EnqueueReadBufferFloat32", false, buf, offsetElems, len(data), 4, unsafe.Pointer(unsafe.SliceData(data)), wait)
-	runtime.KeepAlive(data)
-	return ev, err
+	return copyElems(q, "EnqueueReadBufferFloat32", false, buf, offsetElems, data, wait)
 }
 
 // EnqueueWriteBufferInt32 is EnqueueWriteBufferFloat64 for int32
 // elements.
 func (q *CommandQueue) EnqueueWriteBufferInt32(buf *MemObject, blocking bool, offsetElems int, data []int32, wait []*Event) (*Event, error) {
-	ev, err := q.transfer("EnqueueWriteBufferInt32", true, buf, offsetElems, len(data), 4, unsafe.Pointer(unsafe.SliceData(data)), wait)
-	runtime.KeepAlive(data)
-	return ev, err
+	return copyElems(q, "EnqueueWriteBufferInt32", true, buf, offsetElems, data, wait)
 }
 
 // EnqueueReadBufferInt32 is EnqueueReadBufferFloat64 for int32 elements.
 func (q *CommandQueue) EnqueueReadBufferInt32(buf *MemObject, blocking bool, offsetElems int, data []int32, wait []*Event) (*Event, error) {
-	ev, err := q.transfer("EnqueueReadBufferInt32", false, buf, offsetElems, len(data), 4, unsafe.Pointer(unsafe.SliceData(data)), wait)
-	runtime.KeepAlive(data)
-	return ev, err
+	return copyElems(q, "EnqueueReadBufferInt32", false, buf, offsetElems, data, wait)
 }
 
 // EnqueueWriteBufferUint32 is EnqueueWriteBufferFloat64 for uint32
 // elements.
 func (q *CommandQueue) EnqueueWriteBufferUint32(buf *MemObject, blocking bool, offsetElems int, data []uint32, wait []*Event) (*Event, error) {
-	ev, err := q.transfer("EnqueueWriteBufferUint32", true, buf, offsetElems, len(data), 4, unsafe.Pointer(unsafe.SliceData(data)), wait)
-	runtime.KeepAlive(data)
-	return ev, err
+	return copyElems(q, "EnqueueWriteBufferUint32", true, buf, offsetElems, data, wait)
 }
 
 // EnqueueReadBufferUint32 is EnqueueReadBufferFloat64 for uint32
 // elements.
 func (q *CommandQueue) EnqueueReadBufferUint32(buf *MemObject, blocking bool, offsetElems int, data []uint32, wait []*Event) (*Event, error) {
-	ev, err := q.transfer("EnqueueReadBufferUint32", false, buf, offsetElems, len(data), 4, unsafe.Pointer(unsafe.SliceData(data)), wait)
+	return copyElems(q, "EnqueueReadBufferUint32", false, buf, offsetElems, data, wait)
+}
+
+// element is a buffer element type with a fixed C size.
+type element interface{ float64 | float32 | int32 | uint32 }
+
+// copyElems copies data to (write) or from buf at element offsetElems,
+// blocking, and keeps data alive until the driver is done with it.
+func copyElems[T element](q *CommandQueue, name string, write bool, buf *MemObject, offsetElems int, data []T, wait []*Event) (*Event, error) {
+	var zero T
+	ev, err := q.transfer(name, write, buf, offsetElems, len(data), int(unsafe.Sizeof(zero)), unsafe.Pointer(unsafe.SliceData(data)), wait)
 	runtime.KeepAlive(data)
 	return ev, err
 }
