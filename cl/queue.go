@@ -269,7 +269,9 @@ func (q *CommandQueue) EnqueueReadBufferUint32(buf *MemObject, blocking bool, of
 }
 
 // element is a buffer element type with a fixed C size.
-type element interface{ float64 | float32 | int32 | uint32 }
+type element interface {
+	float64 | float32 | int32 | uint32
+}
 
 // copyElems copies data to (write) or from buf at element offsetElems,
 // blocking, and keeps data alive until the driver is done with it.
