@@ -145,7 +145,7 @@ func runTune(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 	} else {
 		printLossTable(stdout, lt)
-		fmt.Fprintf(stdout, "\n%s: %s after %d iterations (%d evaluations, %.1f s); wrote %s\n", p.Method.Name, strings.ToLower(res.Status),
+		fmt.Fprintf(stdout, "\n%s: %s after %d iterations (%d evaluations, %.1f s); wrote %s\n", p.Method.Name, statusText(res.Status),
 			res.Iterations, res.Evaluations, res.Elapsed.Seconds(), filepath.Join(o.Out, "schedule.json"))
 	}
 	if res.Interrupted {
@@ -296,4 +296,21 @@ func design(ctx context.Context, p *solver.Problem, ev solver.Evaluator, init st
 	}
 	d.losses.Start, d.losses.Tuned = &d.res.Start, &d.res.Loss
 	return d, nil
+}
+
+// statusText says in words why the optimiser stopped.
+func statusText(status string) string {
+	switch status {
+	case "IterationLimit":
+		return "stopped at the iteration limit (--iters)"
+	case "FunctionConvergence":
+		return "converged (loss changed < 1e-9 relative over 10 iterations)"
+	case "GradientThreshold":
+		return "converged (gradient vanished)"
+	case "Interrupted":
+		return "interrupted; the best knobs so far were kept"
+	case "Failure":
+		return "stopped when the line search could make no progress (float64 limits); the best knobs were kept"
+	}
+	return strings.ToLower(status)
 }
