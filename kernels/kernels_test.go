@@ -582,3 +582,27 @@ func TestClose(t *testing.T) {
 		t.Error("Prepare on a closed backend: no error")
 	}
 }
+
+func TestSelfTest(t *testing.T) {
+	b := openTest(t)
+	if b == nil {
+		return
+	}
+	for _, m := range solver.MethodNames() {
+		if err := b.SelfTest(context.Background(), m); err != nil {
+			t.Errorf("%s: %v", m, err)
+		}
+	}
+	// A miscompiled kernel is caught: DPS's data term off by 1e-6.
+	b2 := openTest(t)
+	b2.editSources = func(src []string) []string {
+		out := append([]string(nil), src...)
+		for i := range out {
+			out[i] = strings.Replace(out[i], "c->b = z * gr;", "c->b = z * gr * (1 + 1e-6);", 1)
+		}
+		return out
+	}
+	if err := b2.SelfTest(context.Background(), "dps"); err == nil || !strings.Contains(err.Error(), "self-test of dps") {
+		t.Errorf("a miscompiled DPS passed the self-test: %v", err)
+	}
+}

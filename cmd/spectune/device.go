@@ -25,7 +25,9 @@ const autoCPUDeviceMin = 1 << 24
 const deviceFlagHelp = "where to evaluate: auto (an OpenCL GPU, else an OpenCL CPU device for problems of ≥ 2^24 frequency-steps, else the pure-Go backend), cpu (pure Go), opencl (the best OpenCL device), or opencl:P:D (platform P, device D as spectune devices lists them)"
 
 // engine opens the backend that --device names, once per run, and prepares
-// evaluators. OpenCL evaluators fall back to the pure-Go backend when the
+// evaluators. Before a method first runs on OpenCL, the device's result on a
+// small problem is checked against the pure-Go backend (kernels.SelfTest).
+// OpenCL evaluators fall back to the pure-Go backend when the
 // device fails (build error, lost device, out of memory), repeating the
 // failed evaluation there; each such event is said once on stderr.
 type engine struct {
@@ -36,6 +38,7 @@ type engine struct {
 	cl     *kernels.Backend
 	clErr  error
 	said   map[string]bool
+	tested map[string]bool // methods whose OpenCL self-test passed
 	closed bool
 }
 
@@ -48,7 +51,7 @@ func newEngine(spec string, stderr io.Writer) (*engine, error) {
 	if stderr == nil {
 		stderr = io.Discard
 	}
-	return &engine{spec: spec, stderr: stderr, said: map[string]bool{}}, nil
+	return &engine{spec: spec, stderr: stderr, said: map[string]bool{}, tested: map[string]bool{}}, nil
 }
 
 // say prints a line on stderr, once per run.
@@ -99,6 +102,13 @@ func (e *engine) prepare(ctx context.Context, p *solver.Problem) (solver.Evaluat
 		e.say("using %s", b.Name())
 	}
 	ev, err := b.Prepare(ctx, p)
+	if err == nil && !e.tested[p.Method.Name] {
+		// Check the device's float64 code against the CPU once per method.
+		if err = b.SelfTest(ctx, p.Method.Name); err != nil {
+			ev.Close()
+		}
+		e.tested[p.Method.Name] = err == nil
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, "", err
