@@ -11,23 +11,9 @@ import (
 	"github.com/spectune/spectune/solver"
 )
 
-// problem builds the default problem (power-law prior, gaussian:2 blur,
-// σ_y = 0.05, vp-linear) at size n×n with T steps, merge off.
 func problem(b *testing.B, method string, n, T int) *solver.Problem {
 	b.Helper()
-	lam, err := solver.NewPrior("powerlaw", n, n, false)
-	if err != nil {
-		b.Fatal(err)
-	}
-	op, err := solver.NewOperator("gaussian:2", n, n)
-	if err != nil {
-		b.Fatal(err)
-	}
-	g, err := solver.NewGrid("vp-linear", T)
-	if err != nil {
-		b.Fatal(err)
-	}
-	p, err := solver.NewProblem(solver.Config{Height: n, Width: n, Prior: lam, Response: op.Rho, SigmaY: 0.05, Grid: g, Method: method, NoMerge: true})
+	p, err := Problem(method, n, T)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -9,29 +9,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spectune/spectune/bench"
 	"github.com/spectune/spectune/solver"
 )
 
 var tune = flag.String("tune", "", "write a work-group tuning table (CSV) for the 256²×1024 benchmark problems to `file`")
 
-// benchProblem is the benchmark problem of the issue: 256×256 frequencies,
-// unmerged, T = 1024, a power-law prior and a Gaussian blur.
+// benchProblem is the benchmark problem of the issue: bench.Problem.
 func benchProblem(tb testing.TB, method string, size, T int) *solver.Problem {
 	tb.Helper()
-	lam, err := solver.NewPrior("powerlaw", size, size, false)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	op, err := solver.NewOperator("gaussian:2", size, size)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	g, err := solver.NewGrid("vp-linear", T)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	p, err := solver.NewProblem(solver.Config{Height: size, Width: size, Prior: lam, Response: op.Rho, SigmaY: 0.05,
-		Grid: g, Method: method, NoMerge: true})
+	p, err := bench.Problem(method, size, T)
 	if err != nil {
 		tb.Fatal(err)
 	}

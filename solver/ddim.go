@@ -35,4 +35,4 @@ func (ddim) coeffs(p *Problem, dst []Coeffs, lam, rho float64, kv [][]float64, g
 }
 
 // heuristic: η = 1, the DDPM ancestral sampler.
-func (ddim) heuristic(p *Problem) *Knobs { return constantKnobs(p, 1) }
+func (ddim) heuristic(p *Problem) *Knobs { return p.NewKnobs(1) }

@@ -71,4 +71,4 @@ func (ddrm) init(p *Problem, lam, rho float64) (float64, float64) {
 }
 
 // heuristic: η = 0.85, ηb = 1.
-func (ddrm) heuristic(p *Problem) *Knobs { return constantKnobs(p, 0.85, 1) }
+func (ddrm) heuristic(p *Problem) *Knobs { return p.NewKnobs(0.85, 1) }

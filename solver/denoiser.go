@@ -17,7 +17,3 @@ func (standardInit) init(*Problem, float64, float64) (float64, float64) { return
 type noRule struct{}
 
 func (noRule) rule(*Problem, Rule, int, float64, float64, []float64) bool { return false }
-
-// constantKnobs returns the problem's knob tables with knob q equal to vals[q]
-// everywhere.
-func constantKnobs(p *Problem, vals ...float64) *Knobs { return p.NewKnobs(vals...) }

@@ -49,14 +49,14 @@ func (dps) heuristic(p *Problem) *Knobs {
 	k := p.NewKnobs()
 	for j := p.T() - 1; j >= 0; j-- {
 		s := &p.Steps[j]
-		var r2 sum
+		var r2 Sum
 		for f := 0; f < n; f++ {
 			g, _, _ := denoise(s, fr.Lambda[f])
 			gr := g * fr.Rho[f]
-			r2.add(fr.Mult[f] * (myy[f] - 2*gr*mxy[f] + gr*gr*mxx[f]))
+			r2.Add(fr.Mult[f] * (myy[f] - 2*gr*mxy[f] + gr*gr*mxx[f]))
 		}
 		zeta := 0.0
-		if r := math.Sqrt(r2.value()); r > 0 {
+		if r := math.Sqrt(r2.Value()); r > 0 {
 			zeta = dpsScale / r
 		}
 		for b := 0; b < p.Bands; b++ {

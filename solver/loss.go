@@ -51,11 +51,13 @@ func FreqLoss(e, w, v, b, vv float64) (mean, variance, dB, dV float64) {
 	return
 }
 
-// sum is Neumaier's compensated sum, so that losses over 10⁶ frequencies
-// agree across chunkings to far better than 1e-12.
-type sum struct{ s, c float64 }
+// Sum is Neumaier's compensated sum, so that losses over 10⁶ frequencies
+// agree across chunkings and backends to far better than 1e-12. The zero
+// value is an empty sum.
+type Sum struct{ s, c float64 }
 
-func (a *sum) add(x float64) {
+// Add adds x.
+func (a *Sum) Add(x float64) {
 	t := a.s + x
 	if math.Abs(a.s) >= math.Abs(x) {
 		a.c += (a.s - t) + x
@@ -65,14 +67,5 @@ func (a *sum) add(x float64) {
 	a.s = t
 }
 
-func (a *sum) value() float64 { return a.s + a.c }
-
-// Sum is a compensated (Neumaier) accumulator, exported for backends that
-// reduce per-chunk partial losses. The zero value is an empty sum.
-type Sum struct{ s sum }
-
-// Add adds x.
-func (a *Sum) Add(x float64) { a.s.add(x) }
-
 // Value returns the sum.
-func (a *Sum) Value() float64 { return a.s.value() }
+func (a *Sum) Value() float64 { return a.s + a.c }

@@ -39,4 +39,4 @@ func (pigdm) coeffs(p *Problem, dst []Coeffs, lam, rho float64, kv [][]float64, 
 }
 
 // heuristic: w = 1.
-func (pigdm) heuristic(p *Problem) *Knobs { return constantKnobs(p, 1) }
+func (pigdm) heuristic(p *Problem) *Knobs { return p.NewKnobs(1) }

@@ -87,13 +87,13 @@ func powerLawSpec(arg string, h, w int) ([]float64, error) {
 func PowerLaw(h, w int, alpha, f0, variance float64) []float64 {
 	n := h * w
 	lam := make([]float64, n)
-	var s sum
+	var s Sum
 	for k := range lam {
 		r := dft.Radius(k, h, w)
 		lam[k] = math.Pow(r*r+f0*f0, -alpha/2)
-		s.add(lam[k])
+		s.Add(lam[k])
 	}
-	scale := variance * float64(n) / s.value()
+	scale := variance * float64(n) / s.Value()
 	for k := range lam {
 		lam[k] *= scale
 	}
@@ -141,11 +141,10 @@ func ImagesPrior(dir string, h, w int) ([]float64, error) {
 // RadialAverage replaces λ by its mean over rings of width 1/max(H, W)
 // cycles/pixel, ring = round(|f|·max(H, W)).
 func RadialAverage(lam []float64, h, w int) {
-	scale := float64(max(h, w))
 	ring := make([]int, len(lam))
 	nr := 0
 	for k := range lam {
-		ring[k] = int(math.Round(dft.Radius(k, h, w) * scale))
+		ring[k] = Ring(k, h, w)
 		nr = max(nr, ring[k]+1)
 	}
 	sums := make([]float64, nr)

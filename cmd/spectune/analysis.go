@@ -40,8 +40,7 @@ func radialProfile(p *solver.Problem, t *transfer) []radialRow {
 	scale := float64(max(p.H, p.W))
 	var rows []radialRow
 	for k, f := range p.Freqs.Index {
-		r := solver.Radius(k, p.H, p.W)
-		bin := int(math.Round(r * scale))
+		bin := solver.Ring(k, p.H, p.W)
 		for len(rows) <= bin {
 			rows = append(rows, radialRow{F: float64(len(rows)) / scale})
 		}

@@ -117,7 +117,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	var rows []benchRow
 	for _, n := range o.Sizes {
-		p, err := benchProblem(o.Method, n, o.Steps)
+		p, err := bench.Problem(o.Method, n, o.Steps)
 		if err != nil {
 			return err
 		}
@@ -142,23 +142,6 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	return writeBenchPNG(filepath.Join(o.Out, "bench.png"), rows)
-}
-
-// benchProblem is the default problem at n×n, merge off.
-func benchProblem(method string, n, T int) (*solver.Problem, error) {
-	lam, err := solver.NewPrior("powerlaw", n, n, false)
-	if err != nil {
-		return nil, err
-	}
-	op, err := solver.NewOperator("gaussian:2", n, n)
-	if err != nil {
-		return nil, err
-	}
-	g, err := solver.NewGrid("vp-linear", T)
-	if err != nil {
-		return nil, err
-	}
-	return solver.NewProblem(solver.Config{Height: n, Width: n, Prior: lam, Response: op.Rho, SigmaY: 0.05, Grid: g, Method: method, NoMerge: true})
 }
 
 // statser is the OpenCL evaluator's profiling interface.

@@ -7,7 +7,6 @@ import (
 	"math"
 	"math/cmplx"
 	"math/rand/v2"
-	"sort"
 
 	"github.com/spectune/spectune/solver"
 )
@@ -112,7 +111,6 @@ func New(c Config) (*Sampler, error) {
 		lmax = math.Max(lmax, lam[k])
 		hmax = math.Max(hmax, cmplx.Abs(resp[k]))
 	}
-	inner := p.BandEdges[1:p.Bands]
 	for r := 0; r < s.h; r++ {
 		for col := 0; col < s.wc; col++ {
 			j := r*s.wc + col
@@ -135,10 +133,8 @@ func New(c Config) (*Sampler, error) {
 			if col == 0 || 2*col == s.w {
 				s.weight[j] = 1
 			}
-			// Band b is [edge b, edge b+1): the number of inner edges at
-			// or below |f|, the rule of SPEC §7 and of schedule files.
-			f := solver.Radius(k, s.h, s.w)
-			s.band[j] = int32(sort.SearchFloat64s(inner, math.Nextafter(f, math.Inf(1))))
+			// The problem's band of this frequency (SPEC §7).
+			s.band[j] = p.Freqs.Band[p.Freqs.Index[k]]
 		}
 	}
 	return s, nil
