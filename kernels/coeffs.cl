@@ -146,7 +146,7 @@ static inline void step_coeffs(__global const double *st, int j, vreal lam, vrea
         c->a = g;
     } else {
         double sy2 = sy * sy;
-        double snr = st[ST_ABAR] / (1 - st[ST_ABAR]);
+        double snr = st[ST_SNR];
         vreal ri = k0 * sy2 * snr;
         vreal zeta = k1;
         vreal den = rho * rho + ri;
@@ -156,7 +156,7 @@ static inline void step_coeffs(__global const double *st, int j, vreal lam, vrea
         vreal dq = SEL(on != 0, rho * rho / (den * den), zero);
         vreal dp = SEL(on != 0, -rho / (den * den), zero);
         vreal r = sqrt(fmax(1 - zeta, 0.0));
-        double ratio = st[ST_SP] / st[ST_S];
+        double ratio = st[ST_SP] * st[ST_INVS];
         vreal u = 1 - st[ST_A] * qq * g;
         vreal w = st[ST_AP] - r * ratio * st[ST_A];
         c->a = st[ST_AP] * qq * g + r * ratio * u;
@@ -177,8 +177,8 @@ static inline void step_coeffs(__global const double *st, int j, vreal lam, vrea
     vreal den = rho * rho * cv + sy2;
     vreal gc = SEL(den > 0, g * sy2 / den, g);
     vreal hc = SEL(den > 0, cv * rho / den, zero);
-    c->a = st[ST_AP] * gc + st[ST_D] * (1 - st[ST_A] * gc) / st[ST_S];
-    c->b = hc * (st[ST_AP] - st[ST_D] * st[ST_A] / st[ST_S]);
+    c->a = st[ST_AP] * gc + st[ST_D] * (1 - st[ST_A] * gc) * st[ST_INVS];
+    c->b = hc * (st[ST_AP] - st[ST_D] * st[ST_A] * st[ST_INVS]);
     c->c2 = (vreal)(st[ST_SIGMA] * st[ST_SIGMA]);
 #else
 #error "unknown METHOD"

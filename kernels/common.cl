@@ -80,7 +80,7 @@
 // Step record: the host uploads solver.Problem.Steps as T records of NS
 // doubles, record j being step i = j+1 (SPEC §4–§5). The scalars are used
 // as uploaded, never recomputed.
-#define NS 12
+#define NS 13
 #define ST_ABAR 0     // ᾱ_i
 #define ST_ABARPREV 1 // ᾱ_{i-1}
 #define ST_A 2        // √ᾱ_i
@@ -92,6 +92,8 @@
 #define ST_D 8        // d at the base η
 #define ST_KAPPAX 9   // κx
 #define ST_KAPPAT 10  // κt
+#define ST_SNR 11     // ᾱ_i/(1-ᾱ_i)
+#define ST_INVS 12    // 1/S
 
 // SQRT_V_FLOOR is solver.SqrtVFloor, the clamp of ∂ℓ/∂V (SPEC §8).
 #define SQRT_V_FLOOR 1e-9

@@ -166,7 +166,7 @@ func newEvaluator(b *Backend, p *solver.Problem) (e *Evaluator, err error) {
 
 	steps := make([]float64, 0, e.T*nsStep)
 	for _, s := range p.Steps {
-		steps = append(steps, s.Abar, s.AbarPrev, s.A, s.S, s.Ap, s.Sp, s.Beta, s.Sigma, s.D, s.KappaX, s.KappaT, 0)
+		steps = append(steps, s.Abar, s.AbarPrev, s.A, s.S, s.Ap, s.Sp, s.Beta, s.Sigma, s.D, s.KappaX, s.KappaT, s.SNR, s.InvS)
 	}
 	fr := &p.Freqs
 	G := len(lay.groups) / 3
@@ -203,7 +203,7 @@ func newEvaluator(b *Backend, p *solver.Problem) (e *Evaluator, err error) {
 }
 
 // nsStep is NS in common.cl: doubles per step record.
-const nsStep = 12
+const nsStep = 13
 
 // bufSpec describes one device buffer: its contents (f64 or i32), or its
 // length in doubles when the kernels fill it.

@@ -26,8 +26,7 @@ func (diffpir) coeffs(p *Problem, dst []Coeffs, lam, rho float64, kv [][]float64
 			dst[j] = Coeffs{A: g}
 			continue
 		}
-		snr := s.Abar / (1 - s.Abar)
-		ri := kv[0][j] * sy2 * snr
+		ri := kv[0][j] * sy2 * s.SNR
 		zeta := kv[1][j]
 		qq, pp, dq, dp := 1.0, 0.0, 0.0, 0.0
 		if den := rho*rho + ri; rho > 0 && den > 0 {
@@ -35,12 +34,12 @@ func (diffpir) coeffs(p *Problem, dst []Coeffs, lam, rho float64, kv [][]float64
 			dq, dp = rho*rho/(den*den), -rho/(den*den)
 		}
 		r := math.Sqrt(math.Max(0, 1-zeta))
-		ratio := s.Sp / s.S
+		ratio := s.Sp * s.InvS
 		u := 1 - s.A*qq*g
 		w := s.Ap - r*ratio*s.A
 		dst[j] = Coeffs{A: s.Ap*qq*g + r*ratio*u, B: pp * w, C2: zeta * (1 - s.AbarPrev)}
 		if grad {
-			dri := sy2 * snr
+			dri := sy2 * s.SNR
 			dst[j].DA[0] = (s.Ap*g - r*ratio*s.A*g) * dq * dri
 			dst[j].DB[0] = dp * dri * w
 			if r > 0 {
@@ -54,4 +53,4 @@ func (diffpir) coeffs(p *Problem, dst []Coeffs, lam, rho float64, kv [][]float64
 }
 
 // heuristic: λ = 7, ζ = 0.1.
-func (diffpir) heuristic(p *Problem) *Knobs { return constantKnobs(p, 7, 0.1) }
+func (diffpir) heuristic(p *Problem) *Knobs { return p.NewKnobs(7, 0.1) }

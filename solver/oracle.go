@@ -21,7 +21,7 @@ func (oracle) coeffs(p *Problem, dst []Coeffs, lam, rho float64, _ [][]float64, 
 		if den := rho*rho*c + sy2; den > 0 {
 			gc, hc = g*sy2/den, c*rho/den
 		}
-		dst[j] = Coeffs{A: s.Ap*gc + s.D*(1-s.A*gc)/s.S, B: hc * (s.Ap - s.D*s.A/s.S), C2: s.Sigma * s.Sigma}
+		dst[j] = Coeffs{A: s.Ap*gc + s.D*(1-s.A*gc)*s.InvS, B: hc * (s.Ap - s.D*s.A*s.InvS), C2: s.Sigma * s.Sigma}
 	}
 }
 

@@ -105,6 +105,9 @@ type Step struct {
 	D     float64 // d = √max(0, 1-ᾱ_{i-1}-σ_i²)
 	// KappaX and KappaT are the DDPM posterior coefficients κx, κt.
 	KappaX, KappaT float64
+	// SNR = ᾱ_i/(1-ᾱ_i) and InvS = 1/S, so that no per-frequency loop
+	// divides by per-step values.
+	SNR, InvS float64
 }
 
 func newSteps(g Grid, eta float64) []Step {
@@ -119,6 +122,7 @@ func newSteps(g Grid, eta float64) []Step {
 		s.D = math.Sqrt(math.Max(0, 1-abp-s.Sigma*s.Sigma))
 		s.KappaX = s.Ap * (1 - r) / (1 - ab)
 		s.KappaT = s.A / s.Ap * (1 - abp) / (1 - ab)
+		s.SNR, s.InvS = ab/(1-ab), 1/s.S
 		st[i-1] = s
 	}
 	return st
@@ -261,6 +265,7 @@ func (p *Problem) freqsByBand() [][]int {
 	return by
 }
 
-// Radius returns |f| = √(fx² + fy²) in cycles/pixel of flat DFT index k on
-// an H×W grid, fx, fy ∈ [-½, ½) (SPEC §7).
-func Radius(k, h, w int) float64 { return dft.Radius(k, h, w) }
+// Ring returns the ring of flat DFT index k on an H×W grid used by radial
+// averages: round(|f|·max(H, W)), rings of width 1/max(H, W) cycles/pixel
+// centred on multiples of it.
+func Ring(k, h, w int) int { return int(math.Round(dft.Radius(k, h, w) * float64(max(h, w)))) }
