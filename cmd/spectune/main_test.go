@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -279,4 +280,27 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// TestCompareOptions checks that compare passes --eta to the methods that
+// take it (dps, oracle) and ignores it for the others, whatever their order.
+func TestCompareOptions(t *testing.T) {
+	out, stderr, code := runCLI(t, "compare", "--size", "8", "--steps", "6", "--iters", "2", "--quiet", "--device", "cpu", "--eta", "0.5", "--methods", "ddnm,dps")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(out, "oracle (exact guidance, η = 0.5)") {
+		t.Errorf("the oracle did not get --eta 0.5:\n%s", out)
+	}
+	// dps's heuristic at η = 0.5, evaluated directly.
+	g, _ := solver.NewGrid("vp-linear", 6)
+	lam, _ := solver.NewPrior("powerlaw", 8, 8, false)
+	op, _ := solver.NewOperator("gaussian:2", 8, 8)
+	e := 0.5
+	p, _ := solver.NewProblem(solver.Config{Height: 8, Width: 8, Prior: lam, Response: op.Rho, SigmaY: 0.05, Grid: g, Method: "dps", Options: solver.Options{Eta: &e}})
+	ev, _ := cpu.New().Prepare(context.Background(), p)
+	l, _ := ev.Evaluate(context.Background(), p.Heuristic(), nil)
+	if want := fmt.Sprintf("| dps | %.4e |", l.Total); !strings.Contains(out, want) {
+		t.Errorf("dps row is not the η = 0.5 heuristic %s:\n%s", want, out)
+	}
 }

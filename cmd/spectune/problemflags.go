@@ -28,6 +28,8 @@ type problemOptions struct {
 	Device   string
 
 	fs *pflag.FlagSet
+	// lenient makes build ignore --eta and --r2 for methods without them.
+	lenient bool
 	// op is the operator of the last build, with its complex response for
 	// the pixel-domain samplers.
 	op *solver.Operator
@@ -110,11 +112,14 @@ func (o *problemOptions) build(sched *solver.Schedule) (*solver.Problem, problem
 	if err != nil {
 		return nil, problemDesc{}, usagef("--method: %v", err)
 	}
-	if o.changed("eta") || containsStr(m.Options, "eta") {
+	// An option the method does not take is passed on only when the user set
+	// it, so that NewProblem says so, unless lenient (compare builds one
+	// problem per method from the same flags).
+	if containsStr(m.Options, "eta") || o.changed("eta") && !o.lenient {
 		e := o.Eta
 		cfg.Options.Eta = &e
 	}
-	if o.changed("r2") || containsStr(m.Options, "r2") {
+	if containsStr(m.Options, "r2") || o.changed("r2") && !o.lenient {
 		cfg.Options.R2 = o.R2
 	}
 	if sched != nil {

@@ -108,20 +108,17 @@ func runTune(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	lt, heur, res := d.losses, d.heur, d.res
-	lh := *lt.Heuristic
-	free := d.free
 
 	if err := os.MkdirAll(o.Out, 0o755); err != nil {
 		return fmt.Errorf("--out: %w", err)
 	}
 	rep := report{Format: reportFormat, Command: "tune", Status: "done", Problem: desc, Loss: lt,
-		Improvement: lh.Total / res.Loss.Total, Provenance: newProvenance(ranOn(ev, backendName), started)}
+		Improvement: lt.Heuristic.Total / res.Loss.Total, Provenance: newProvenance(ranOn(ev, backendName), started)}
 	if res.Interrupted {
 		rep.Status = "interrupted"
 	}
-	freeNames := free
 	evalSecs := res.Elapsed.Seconds() / float64(max(1, res.Evaluations))
-	rep.Optimizer = &optimizerRun{Method: "L-BFGS (gonum/optimize)", Init: initName, Free: freeNames, Status: res.Status,
+	rep.Optimizer = &optimizerRun{Method: "L-BFGS (gonum/optimize)", Init: initName, Free: d.free, Status: res.Status,
 		Iterations: res.Iterations, Evaluations: res.Evaluations, Clipped: res.Clipped, ClipEps: res.ClipEps, Seconds: res.Elapsed.Seconds(),
 		FreqStepsPerSec: float64(p.Freqs.Len()*p.T()) / evalSecs, SecondsPerEval: evalSecs, MaxIterations: o.Iters}
 	if res.Clipped > 0 {
@@ -133,6 +130,10 @@ func runTune(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 	files, werr := writeTuneFiles(ctx, o.Out, p, ev, heur, res, &rep)
 	rep.Files = files
+	if errors.Is(werr, solver.ErrInterrupted) {
+		rep.Status = "interrupted"
+		rep.Notes = append(rep.Notes, "interrupted after tuning, while computing the transfer plots; the schedule and knob tables were written")
+	}
 	if err := writeJSON(filepath.Join(o.Out, "report.json"), rep); err != nil {
 		return err
 	}
@@ -228,10 +229,11 @@ func executionOrder(k *solver.Knobs, q int) []float64 {
 	return out
 }
 
-// interrupted turns a cancellation into solver.ErrInterrupted.
+// interrupted turns a cancellation into solver.ErrInterrupted; other
+// errors pass through.
 func interrupted(ctx context.Context, err error) error {
 	if ctx.Err() != nil || errors.Is(err, context.Canceled) {
-		return fmt.Errorf("%w before any knobs were tuned; nothing written", solver.ErrInterrupted)
+		return fmt.Errorf("%w during an evaluation", solver.ErrInterrupted)
 	}
 	return err
 }
