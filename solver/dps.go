@@ -1,6 +1,10 @@
 package solver
 
-import "math"
+import (
+	"math"
+	"runtime"
+	"sync"
+)
 
 // dps is diffusion posterior sampling (SPEC §6): the DDIM(η) step followed by
 // a gradient step of size ζ_i on ½‖y - H x̂0(x_i)‖².
@@ -46,33 +50,88 @@ func (dps) heuristic(p *Problem) *Knobs {
 		mxx[f] = 1
 		myy[f], _, _ = p.Target(f)
 	}
+	// residual adds m_k (m_yy - 2ρg m_xy + ρ²g² m_xx) at step j+1 to acc.
+	residual := func(acc *Sum, j, f int) {
+		g, _, _ := denoise(&p.Steps[j], fr.Lambda[f])
+		gr := g * fr.Rho[f]
+		acc.Add(fr.Mult[f] * (myy[f] - 2*gr*mxy[f] + gr*gr*mxx[f]))
+	}
 	k := p.NewKnobs()
-	for j := p.T() - 1; j >= 0; j-- {
-		s := &p.Steps[j]
-		var r2 Sum
-		for f := 0; f < n; f++ {
-			g, _, _ := denoise(s, fr.Lambda[f])
-			gr := g * fr.Rho[f]
-			r2.Add(fr.Mult[f] * (myy[f] - 2*gr*mxy[f] + gr*gr*mxx[f]))
+	T := p.T()
+	part := newChunkSums(n)
+	part.run(func(acc *Sum, lo, hi int) {
+		for f := lo; f < hi; f++ {
+			residual(acc, T-1, f)
 		}
+	})
+	for j := T - 1; j >= 0; j-- {
 		zeta := 0.0
-		if r := math.Sqrt(r2.Value()); r > 0 {
+		if r := math.Sqrt(part.total()); r > 0 {
 			zeta = dpsScale / r
 		}
 		for b := 0; b < p.Bands; b++ {
 			k.Values[0][j*p.Bands+b] = zeta
 		}
+		// Apply step j+1 to the moments and, in the same pass, sum the
+		// residual norm the next executed step (j) will see.
+		s := &p.Steps[j]
 		c2 := s.Sigma * s.Sigma
-		for f := 0; f < n; f++ {
-			g, e, _ := denoise(s, fr.Lambda[f])
-			gr := g * fr.Rho[f]
-			a := s.Ap*g + s.D*e - zeta*gr*gr
-			b := zeta * gr
-			mxx[f] = a*a*mxx[f] + 2*a*b*mxy[f] + b*b*myy[f] + c2
-			mxy[f] = a*mxy[f] + b*myy[f]
-		}
+		part.run(func(acc *Sum, lo, hi int) {
+			for f := lo; f < hi; f++ {
+				g, e, _ := denoise(s, fr.Lambda[f])
+				gr := g * fr.Rho[f]
+				a := s.Ap*g + s.D*e - zeta*gr*gr
+				b := zeta * gr
+				mxx[f] = a*a*mxx[f] + 2*a*b*mxy[f] + b*b*myy[f] + c2
+				mxy[f] = a*mxy[f] + b*myy[f]
+				if j > 0 {
+					residual(acc, j-1, f)
+				}
+			}
+		})
 	}
 	return k
+}
+
+// chunkSums runs a function over fixed chunks of n items on all cores and
+// keeps one compensated partial sum per chunk, which total adds in chunk
+// order: the result does not depend on the number of cores.
+type chunkSums struct {
+	n     int
+	parts []Sum
+}
+
+const sumChunk = 4096
+
+func newChunkSums(n int) *chunkSums {
+	return &chunkSums{n: n, parts: make([]Sum, (n+sumChunk-1)/sumChunk)}
+}
+
+func (c *chunkSums) run(fn func(acc *Sum, lo, hi int)) {
+	workers := min(runtime.GOMAXPROCS(0), len(c.parts))
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ch := w; ch < len(c.parts); ch += workers {
+				// A local accumulator: neighbouring parts share cache lines.
+				var acc Sum
+				lo := ch * sumChunk
+				fn(&acc, lo, min(lo+sumChunk, c.n))
+				c.parts[ch] = acc
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func (c *chunkSums) total() float64 {
+	var t Sum
+	for i := range c.parts {
+		t.Add(c.parts[i].Value())
+	}
+	return t.Value()
 }
 
 // rule gives the reference ζ*_{i,k} = κ_i/(ρ² c + σ_y²), κ_i = Ap S²/A - d S,
