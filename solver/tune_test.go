@@ -3,6 +3,7 @@ package solver_test
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"testing"
 
 	"github.com/spectune/spectune/cpu"
@@ -193,5 +194,27 @@ func TestTuneTinyClipBothBounds(t *testing.T) {
 	}
 	if res.ClipEps >= 1e-3 || res.Status == "Failure" || !(res.Loss.Total < res.Start.Total) {
 		t.Errorf("clip %g, status %s, loss %.4g from %.4g", res.ClipEps, res.Status, res.Loss.Total, res.Start.Total)
+	}
+}
+
+// TestDPSHeuristicCores checks that the DPS heuristic, summed over fixed
+// chunks on all cores, gives the same ζ bit for bit on 1 and 3 cores.
+func TestDPSHeuristicCores(t *testing.T) {
+	lam := solver.PowerLaw(100, 90, 2, 0.01, 0.25)
+	op, _ := solver.NewOperator("gaussian:2", 100, 90)
+	g, _ := solver.NewGrid("vp-linear", 12)
+	p, err := solver.NewProblem(solver.Config{Height: 100, Width: 90, Prior: lam, Response: op.Rho, SigmaY: 0.05, Grid: g, Method: "dps", NoMerge: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	prev := runtime.GOMAXPROCS(1)
+	one := p.Heuristic()
+	runtime.GOMAXPROCS(3)
+	three := p.Heuristic()
+	runtime.GOMAXPROCS(prev)
+	for j, v := range one.Values[0] {
+		if three.Values[0][j] != v {
+			t.Fatalf("ζ entry %d: %v on 1 core, %v on 3", j, v, three.Values[0][j])
+		}
 	}
 }
