@@ -72,16 +72,20 @@ func (e *evaluator) Evaluate(ctx context.Context, k *solver.Knobs, grad [][]floa
 		if k.Rule != solver.RuleTable {
 			return solver.Loss{}, fmt.Errorf("cpu: no gradient for %s knobs (only for tables)", k.Rule)
 		}
-		if len(grad) != len(k.Values) {
+		if len(grad) != len(k.Values) && (k.Abar == nil || len(grad) != len(k.Values)+1) {
 			panic("cpu: gradient has the wrong number of knobs")
 		}
-		for q := range grad {
+		for q := range k.Values {
 			if len(grad[q]) != len(k.Values[q]) {
 				panic("cpu: gradient table has the wrong length")
 			}
 		}
 	}
-	err := e.run(ctx, func(w *worker, lo, hi int, part *[2]solver.Sum) {
+	gg, err := solver.GridGradient(k, grad)
+	if err != nil {
+		panic("cpu: " + err.Error())
+	}
+	err = e.run(ctx, e.p.ForKnobs(k), gg != nil, func(w *worker, lo, hi int, part *[2]solver.Sum) {
 		w.lossChunk(k, lo, hi, part, grad != nil)
 	})
 	if err != nil {
@@ -95,8 +99,17 @@ func (e *evaluator) Evaluate(ctx context.Context, k *solver.Knobs, grad [][]floa
 	n := float64(e.p.N())
 	l := solver.Loss{Mean: mean.Value() / n, Variance: vari.Value() / n}
 	l.Total = l.Mean + l.Variance
+	if gg != nil {
+		for j := range gg {
+			s := 0.0
+			for _, w := range e.workers {
+				s += w.gridGrad[j]
+			}
+			gg[j] = s / n
+		}
+	}
 	if grad != nil {
-		for q := range grad {
+		for q := range k.Values {
 			g := grad[q]
 			for j := range g {
 				s := 0.0
@@ -121,23 +134,24 @@ func (e *evaluator) Transfer(ctx context.Context, k *solver.Knobs, dstB, dstV []
 	if len(dstB) != e.p.Freqs.Len() || len(dstV) != e.p.Freqs.Len() {
 		panic("cpu: transfer destination has the wrong length")
 	}
-	return e.run(ctx, func(w *worker, lo, hi int, _ *[2]solver.Sum) {
+	return e.run(ctx, e.p.ForKnobs(k), false, func(w *worker, lo, hi int, _ *[2]solver.Sum) {
 		for f := lo; f < hi; f++ {
-			dstB[f], dstV[f] = w.forward(k, f, false)
+			dstB[f], dstV[f] = w.forward(k, f, solver.NoPartials)
 		}
 	})
 }
 
-// run calls fn on every chunk, chunk c on worker c mod len(workers), and
-// stops early when ctx is cancelled.
-func (e *evaluator) run(ctx context.Context, fn func(w *worker, lo, hi int, part *[2]solver.Sum)) error {
+// run calls fn on every chunk of problem p (e.p, or e.p on the knobs' own
+// grid), chunk c on worker c mod len(workers), with worker grid gradients
+// when grid is set, and stops early when ctx is cancelled.
+func (e *evaluator) run(ctx context.Context, p *solver.Problem, grid bool, fn func(w *worker, lo, hi int, part *[2]solver.Sum)) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	n := e.p.Freqs.Len()
 	var wg sync.WaitGroup
 	for wi, w := range e.workers {
-		w.reset()
+		w.reset(p, grid)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

@@ -11,6 +11,9 @@ type worker struct {
 	kv     [][]float64 // knob values per step for the current frequency
 	kvBuf  [][]float64
 	grad   [][]float64 // T×B per knob, unscaled (sum of m_k ∂ℓ_k)
+	// gridGrad holds ∂/∂ᾱ_0 … ∂/∂ᾱ_T, unscaled, when the evaluation asks
+	// for the grid gradient (nil otherwise).
+	gridGrad []float64
 }
 
 func newWorker(p *solver.Problem) *worker {
@@ -25,9 +28,21 @@ func newWorker(p *solver.Problem) *worker {
 	return w
 }
 
-func (w *worker) reset() {
+// reset prepares the worker for an evaluation on problem p (the
+// evaluator's, or a copy on the knobs' own grid), with a grid gradient when
+// grid is set.
+func (w *worker) reset(p *solver.Problem, grid bool) {
+	w.p = p
 	for _, g := range w.grad {
 		clear(g)
+	}
+	switch {
+	case !grid:
+		w.gridGrad = nil
+	case w.gridGrad == nil:
+		w.gridGrad = make([]float64, p.T()+1)
+	default:
+		clear(w.gridGrad)
 	}
 }
 
@@ -36,12 +51,13 @@ func (w *worker) reset() {
 //
 //	for i = T … 1:  B ← a B + b,  V ← a² V + c²
 //
-// starting from the method's init (SPEC §8). With keep set it also records B
-// and V before every step for the adjoint pass.
-func (w *worker) forward(k *solver.Knobs, f int, keep bool) (b, v float64) {
+// starting from the method's init (SPEC §8). When want asks for partials it
+// also records B and V before every step for the adjoint pass.
+func (w *worker) forward(k *solver.Knobs, f int, want solver.Partials) (b, v float64) {
+	keep := want != solver.NoPartials
 	copy(w.kv, w.kvBuf)
 	w.p.KnobValues(w.kv, k, f)
-	w.p.Coeffs(w.co, f, w.kv, keep)
+	w.p.Coeffs(w.co, f, w.kv, want)
 	b, v = w.p.Init(f)
 	for j := len(w.co) - 1; j >= 0; j-- {
 		c := &w.co[j]
@@ -65,8 +81,15 @@ func (w *worker) forward(k *solver.Knobs, f int, keep bool) (b, v float64) {
 func (w *worker) lossChunk(k *solver.Knobs, lo, hi int, part *[2]solver.Sum, grad bool) {
 	p := w.p
 	nb := p.Bands
+	want := solver.NoPartials
+	if grad {
+		want = solver.KnobPartials
+	}
+	if w.gridGrad != nil {
+		want |= solver.GridPartials
+	}
 	for f := lo; f < hi; f++ {
-		b, v := w.forward(k, f, grad)
+		b, v := w.forward(k, f, want)
 		e, wt, vt := p.Target(f)
 		mean, vari, dB, dV := solver.FreqLoss(e, wt, vt, b, v)
 		m := p.Freqs.Mult[f]
@@ -76,6 +99,34 @@ func (w *worker) lossChunk(k *solver.Knobs, lo, hi int, part *[2]solver.Sum, gra
 			continue
 		}
 		w.adjoint(m*dB, m*dV, int(p.Freqs.Band[f]), nb)
+		if w.gridGrad != nil {
+			w.adjointGrid(f, m*dB, m*dV)
+		}
+	}
+}
+
+// adjointGrid adds one frequency's gradient with respect to the grid. Step
+// i's coefficients depend on ᾱ_i and ᾱ_{i-1}, so with the adjoint weights
+// of step i, ∂ℓ/∂a = ∂ℓ/∂B P_i B_i + ∂ℓ/∂V P_i² 2a V_i, ∂ℓ/∂b = ∂ℓ/∂B P_i,
+// ∂ℓ/∂c² = ∂ℓ/∂V P_i², ᾱ_i receives them through GridX of step i and
+// GridP of step i+1; ᾱ_T also moves the init (ddrm).
+func (w *worker) adjointGrid(f int, gB, gV float64) {
+	co := w.co
+	bb, vb := w.bb[:len(co)], w.vb[:len(co)]
+	gg := w.gridGrad
+	P := 1.0
+	for j := range co {
+		c := &co[j]
+		pb, pv := gB*P, gV*P*P
+		wa := pb*bb[j] + pv*2*c.A*vb[j]
+		gg[j+1] += wa*c.GridX[0] + pb*c.GridX[1] + pv*c.GridX[2]
+		if j > 0 {
+			gg[j] += wa*c.GridP[0] + pb*c.GridP[1] + pv*c.GridP[2]
+		}
+		P *= c.A
+	}
+	if db, dv := w.p.InitDeriv(f); db != 0 || dv != 0 {
+		gg[len(co)] += gB*P*db + gV*P*P*dv
 	}
 }
 
@@ -88,6 +139,8 @@ func (w *worker) adjoint(gB, gV float64, band, nb int) {
 	bb, vb := w.bb[:len(co)], w.vb[:len(co)]
 	P := 1.0
 	switch len(w.grad) {
+	case 0:
+		return
 	case 1:
 		g0 := w.grad[0]
 		for j := range co {

@@ -13,6 +13,8 @@ type standardInit struct{}
 
 func (standardInit) init(*Problem, float64, float64) (float64, float64) { return 0, 1 }
 
+func (standardInit) initDeriv(*Problem, float64, float64) (float64, float64) { return 0, 0 }
+
 // noRule marks a method without per-frequency knob rules.
 type noRule struct{}
 

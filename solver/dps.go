@@ -15,22 +15,30 @@ import (
 //  1. a₀ = Ap·g + d·e (the DDIM step)
 //  2. a = a₀ - ζ g² ρ², b = ζ g ρ, c² = σ_i²
 //  3. ∂a/∂ζ = -g² ρ², ∂b/∂ζ = g ρ
+//  4. grid: a_x = a₀_x - 2ζ g g_x ρ², a_p = a₀_p ([baseDeriv]), b_x = ζ g_x ρ,
+//     c²_{x,p} = ∂σ_i² ([StepDeriv])
 type dps struct{ standardInit }
 
 // dpsScale is s in the heuristic ζ_i = s / R_i (SPEC §6).
 const dpsScale = 0.3
 
-func (dps) coeffs(p *Problem, dst []Coeffs, lam, rho float64, kv [][]float64, grad bool) {
+func (dps) coeffs(p *Problem, dst []Coeffs, lam, rho float64, kv [][]float64, want Partials) {
 	zeta := kv[0]
 	for j := range dst {
 		s := &p.Steps[j]
 		g, e, _ := denoise(s, lam)
 		gr := g * rho
 		z := zeta[j]
-		dst[j] = Coeffs{A: s.Ap*g + s.D*e - z*gr*gr, B: z * gr, C2: s.Sigma * s.Sigma}
-		if grad {
-			dst[j].DA[0] = -gr * gr
-			dst[j].DB[0] = gr
+		c := &dst[j]
+		c.A, c.B, c.C2 = s.Ap*g+s.D*e-z*gr*gr, z*gr, s.Sigma*s.Sigma
+		if want&KnobPartials != 0 {
+			c.DA[0], c.DB[0], c.DC2[0] = -gr*gr, gr, 0
+		}
+		if want&GridPartials != 0 {
+			gx, ex, _ := denoiseDeriv(s, lam)
+			ax, ap := baseDeriv(s, g, e, gx, ex)
+			c.GridX = [3]float64{ax - 2*z*g*gx*rho*rho, z * gx * rho, s.Deriv.Sigma2X}
+			c.GridP = [3]float64{ap, 0, s.Deriv.Sigma2P}
 		}
 	}
 }

@@ -28,7 +28,8 @@ func (g GradientCheck) String() string {
 		g.MaxRelErr, g.Entries, g.Knob, g.Step, g.Band, g.Analytic, g.Numeric)
 }
 
-// CheckGradient checks ∂L/∂knob of every table entry of k against the
+// CheckGradient checks ∂L/∂knob of every table entry of k, and ∂L/∂ᾱ_i of
+// every free grid value when k carries its own grid, against the
 // fourth-order central difference
 //
 //	(-L(x+2h) + 8L(x+h) - 8L(x-h) + L(x-2h)) / 12h,  h = rel·max(|x|, 1e-3)
@@ -46,9 +47,12 @@ func CheckGradient(ctx context.Context, ev Evaluator, p *Problem, k *Knobs, rel 
 	if rel == 0 {
 		rel = 1e-3
 	}
-	grad := make([][]float64, len(k.Values))
+	grad := make([][]float64, len(k.Values), len(k.Values)+1)
 	for q := range grad {
 		grad[q] = make([]float64, len(k.Values[q]))
+	}
+	if k.Abar != nil {
+		grad = append(grad, make([]float64, len(k.Abar)))
 	}
 	l0, err := ev.Evaluate(ctx, k, grad)
 	if err != nil {
@@ -70,25 +74,56 @@ func CheckGradient(ctx context.Context, ev Evaluator, p *Problem, k *Knobs, rel 
 				return res, err
 			}
 			x.Values[q][j] = v
-			a := grad[q][j]
-			floor := 1e6 * 10 * 2.2e-16 * math.Abs(l0.Total) / h
-			e := math.Abs(a-num) / math.Max(math.Max(math.Abs(a), math.Abs(num)), floor)
-			res.Entries++
-			if e > res.MaxRelErr || res.Knob == "" {
-				res.MaxRelErr, res.Analytic, res.Numeric = e, a, num
-				res.Knob, res.Step, res.Band = x.Names[q], j/x.Bands+1, j%x.Bands
-			}
+			res.add(grad[q][j], num, l0.Total, h, x.Names[q], j/x.Bands+1, j%x.Bands)
 		}
 	}
+	if k.Abar == nil {
+		return res, nil
+	}
+	// Grid entries ᾱ_1 … ᾱ_T: the stencil stays between the neighbours, so
+	// that every perturbed grid is strictly decreasing.
+	ab := x.Abar
+	for i := 1; i < len(ab); i++ {
+		v := ab[i]
+		gap := ab[i-1] - v
+		if i+1 < len(ab) {
+			gap = math.Min(gap, v-ab[i+1])
+		} else {
+			gap = math.Min(gap, v)
+		}
+		h := rel * gap
+		num, err := stencilAt(ctx, ev, x, &ab[i], v, h, v-gap/2, v+gap/2)
+		if err != nil {
+			return res, err
+		}
+		ab[i] = v
+		res.add(grad[len(k.Values)][i], num, l0.Total, h, "abar", i, 0)
+	}
 	return res, nil
+}
+
+// add records one checked entry.
+func (g *GradientCheck) add(a, num, l0, h float64, knob string, step, band int) {
+	floor := 1e6 * 10 * 2.2e-16 * math.Abs(l0) / h
+	e := math.Abs(a-num) / math.Max(math.Max(math.Abs(a), math.Abs(num)), floor)
+	g.Entries++
+	if e > g.MaxRelErr || g.Knob == "" {
+		g.MaxRelErr, g.Analytic, g.Numeric = e, a, num
+		g.Knob, g.Step, g.Band = knob, step, band
+	}
 }
 
 // stencil returns the derivative of L in entry (q, j) at v: the central
 // five-point formula where v ± 2h lies in [lo, hi], else the one-sided
 // fourth-order formula pointing into the domain.
 func stencil(ctx context.Context, ev Evaluator, x *Knobs, q, j int, v, h, lo, hi float64) (float64, error) {
+	return stencilAt(ctx, ev, x, &x.Values[q][j], v, h, lo, hi)
+}
+
+// stencilAt is stencil for the entry of x that e points to.
+func stencilAt(ctx context.Context, ev Evaluator, x *Knobs, e *float64, v, h, lo, hi float64) (float64, error) {
 	at := func(d float64) (float64, error) {
-		x.Values[q][j] = v + d
+		*e = v + d
 		l, err := ev.Evaluate(ctx, x, nil)
 		return l.Total, err
 	}

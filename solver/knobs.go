@@ -3,6 +3,7 @@ package solver
 import (
 	"fmt"
 	"math"
+	"strings"
 )
 
 // Rule says where knob values come from.
@@ -38,6 +39,11 @@ type Knobs struct {
 	Values       [][]float64
 	// Rule, when not RuleTable, replaces Values by per-frequency values.
 	Rule Rule
+	// Abar, when set, replaces the problem's grid by ᾱ_0 … ᾱ_T (ᾱ_0 = 1,
+	// strictly decreasing): a grid being designed alongside the knobs. An
+	// evaluation's gradient then has one more table, ∂L/∂ᾱ_0 … ∂L/∂ᾱ_T
+	// (entry 0 is 0: ᾱ_0 = 1 is fixed); see [GridGradient].
+	Abar []float64
 }
 
 // NewKnobs returns tables for the problem's method, knob q filled with
@@ -64,6 +70,9 @@ func (k *Knobs) Clone() *Knobs {
 	for q := range k.Values {
 		c.Values[q] = append([]float64(nil), k.Values[q]...)
 	}
+	if k.Abar != nil {
+		c.Abar = append([]float64(nil), k.Abar...)
+	}
 	return &c
 }
 
@@ -79,6 +88,14 @@ func (p *Problem) Check(k *Knobs) error {
 	m := p.Method
 	if k == nil {
 		return fmt.Errorf("solver: no knobs given for %s", m.Name)
+	}
+	if k.Abar != nil {
+		if len(k.Abar) != p.T()+1 {
+			return fmt.Errorf("solver: knob grid has %d values ᾱ_0 … ᾱ_T (want T+1 = %d)", len(k.Abar), p.T()+1)
+		}
+		if err := (Grid{Name: "of the knobs", Abar: k.Abar}).Validate(); err != nil {
+			return err
+		}
 	}
 	if k.Rule != RuleTable {
 		if _, err := p.ruleKnobs(k.Rule); err != nil {
@@ -208,13 +225,56 @@ func (p *Problem) Project(k *Knobs) *Knobs {
 
 // Coeffs writes the step coefficients of merged frequency f for every step
 // (dst[j] is step j+1) given its knob values kv from [Problem.KnobValues].
-// Partials are written only when grad is set.
-func (p *Problem) Coeffs(dst []Coeffs, f int, kv [][]float64, grad bool) {
-	p.Method.impl.coeffs(p, dst[:p.T()], p.Freqs.Lambda[f], p.Freqs.Rho[f], kv, grad)
+// Only the partials that want selects are written; the others are left as
+// they were.
+func (p *Problem) Coeffs(dst []Coeffs, f int, kv [][]float64, want Partials) {
+	p.Method.impl.coeffs(p, dst[:p.T()], p.Freqs.Lambda[f], p.Freqs.Rho[f], kv, want)
 }
 
 // Init returns the (B, V) that the recursion of frequency f starts from: the
 // law of x_T given y is N(B·Ỹ, V) (SPEC §8).
 func (p *Problem) Init(f int) (b, v float64) {
 	return p.Method.impl.init(p, p.Freqs.Lambda[f], p.Freqs.Rho[f])
+}
+
+// InitDeriv returns ∂B/∂ᾱ_T and ∂V/∂ᾱ_T of [Problem.Init] (zero unless the
+// method's init depends on the grid, as ddrm's does).
+func (p *Problem) InitDeriv(f int) (db, dv float64) {
+	return p.Method.impl.initDeriv(p, p.Freqs.Lambda[f], p.Freqs.Rho[f])
+}
+
+// GridGradient returns the grid table of an evaluation's gradient: nil when
+// k has no grid of its own or grad has no table for it, else
+// grad[len(k.Values)], which must hold T+1 entries.
+func GridGradient(k *Knobs, grad [][]float64) ([]float64, error) {
+	if k.Abar == nil || len(grad) <= len(k.Values) {
+		return nil, nil
+	}
+	g := grad[len(k.Values)]
+	if len(g) != len(k.Abar) {
+		return nil, fmt.Errorf("solver: grid gradient table has %d entries (want T+1 = %d)", len(g), len(k.Abar))
+	}
+	return g, nil
+}
+
+// ForKnobs returns the problem that k is evaluated on: p itself, or, when k
+// carries a grid of its own, a copy of p on that grid (sharing the
+// frequencies; O(T) to build). k must have passed [Problem.Check].
+func (p *Problem) ForKnobs(k *Knobs) *Problem {
+	if k.Abar == nil {
+		return p
+	}
+	q := *p
+	q.Grid = Grid{Name: DesignedGridName(p.Grid.Name), Abar: k.Abar}
+	q.Steps = newSteps(q.Grid, p.baseEta())
+	return &q
+}
+
+// DesignedGridName is the grid name of schedule files whose grid was
+// designed starting from the grid called from.
+func DesignedGridName(from string) string {
+	if strings.HasPrefix(from, "designed") {
+		return from
+	}
+	return "designed (from " + from + ")"
 }

@@ -47,12 +47,14 @@ type Method struct {
 
 // methodImpl is what a method file provides. Step j in dst is step i = j+1.
 type methodImpl interface {
-	// coeffs writes a, b, c² and, when grad is set, their partials with
-	// respect to each knob, for every step of one frequency; kv[q][j] is
-	// knob q at step j+1 for that frequency.
-	coeffs(p *Problem, dst []Coeffs, lam, rho float64, kv [][]float64, grad bool)
+	// coeffs writes a, b, c² and the partials that want asks for, for
+	// every step of one frequency; kv[q][j] is knob q at step j+1 for that
+	// frequency.
+	coeffs(p *Problem, dst []Coeffs, lam, rho float64, kv [][]float64, want Partials)
 	// init returns the (B, V) the recursion starts from (SPEC §8).
 	init(p *Problem, lam, rho float64) (b, v float64)
+	// initDeriv returns ∂B/∂ᾱ_T and ∂V/∂ᾱ_T of init.
+	initDeriv(p *Problem, lam, rho float64) (db, dv float64)
 	// heuristic returns the shipped knob setting (SPEC §6).
 	heuristic(p *Problem) *Knobs
 	// rule writes per-frequency knob values at step j+1 for a rule other
@@ -61,12 +63,27 @@ type methodImpl interface {
 }
 
 // Coeffs holds one step x_{i-1} = a·x_i + b·Ỹ + c·z (SPEC §6) of one
-// frequency, with C2 = c², and the partial derivatives of a, b, c² with
-// respect to each knob of the method (up to two).
+// frequency, with C2 = c², the partial derivatives of a, b, c² with
+// respect to each knob of the method (up to two), and those of (a, b, c²)
+// with respect to the two grid values of the step: GridX = ∂/∂ᾱ_i,
+// GridP = ∂/∂ᾱ_{i-1} (zero at step 1, where ᾱ_0 = 1 is fixed).
 type Coeffs struct {
-	A, B, C2    float64
-	DA, DB, DC2 [2]float64
+	A, B, C2     float64
+	DA, DB, DC2  [2]float64
+	GridX, GridP [3]float64
 }
+
+// Partials selects the derivatives [Problem.Coeffs] computes.
+type Partials uint8
+
+const (
+	// KnobPartials asks for DA, DB, DC2.
+	KnobPartials Partials = 1 << iota
+	// GridPartials asks for GridX, GridP.
+	GridPartials
+	// NoPartials asks for none.
+	NoPartials Partials = 0
+)
 
 var methods = []*Method{
 	{Name: "ddim", Summary: "unconditional DDIM(η); knob η per step", Knobs: []KnobSpec{{"eta", "η", Unit}}, impl: ddim{}},

@@ -108,6 +108,9 @@ type Step struct {
 	// SNR = ᾱ_i/(1-ᾱ_i) and InvS = 1/S, so that no per-frequency loop
 	// divides by per-step values.
 	SNR, InvS float64
+	// Deriv holds the derivatives of these scalars with respect to ᾱ_i
+	// and ᾱ_{i-1}, for the grid gradient.
+	Deriv StepDeriv
 }
 
 func newSteps(g Grid, eta float64) []Step {
@@ -123,9 +126,19 @@ func newSteps(g Grid, eta float64) []Step {
 		s.KappaX = s.Ap * (1 - r) / (1 - ab)
 		s.KappaT = s.A / s.Ap * (1 - abp) / (1 - ab)
 		s.SNR, s.InvS = ab/(1-ab), 1/s.S
+		s.Deriv = stepDeriv(&s, eta, i == 1)
 		st[i-1] = s
 	}
 	return st
+}
+
+// baseEta is the η of Step.Sigma and Step.D: the method's base η option, or
+// 1 for methods without one.
+func (p *Problem) baseEta() float64 {
+	if p.Method.usesEta() {
+		return p.Options.EtaValue()
+	}
+	return 1
 }
 
 // NewProblem validates c and builds the problem. Every bad input is reported
@@ -168,15 +181,11 @@ func NewProblem(c Config) (*Problem, error) {
 	if bands < 1 || bands > n {
 		return nil, &InputError{Input: "bands", Index: -1, Value: float64(c.Bands), Want: fmt.Sprintf("an integer in [1, %d]", n)}
 	}
-	eta := 1.0
-	if m.usesEta() {
-		eta = c.Options.EtaValue()
-	}
 	p := &Problem{
 		H: c.Height, W: c.Width, SigmaY: c.SigmaY, Grid: c.Grid, Method: m,
 		Options: c.Options, Bands: bands,
-		Steps: newSteps(c.Grid, eta),
 	}
+	p.Steps = newSteps(c.Grid, p.baseEta())
 	band, edges := bandsOf(c.Height, c.Width, bands)
 	p.BandEdges = edges
 	p.Freqs = mergeFreqs(c.Prior, c.Response, band, !c.NoMerge)

@@ -23,6 +23,7 @@ func Run(t *testing.T, newBackend func(t *testing.T) solver.Backend) {
 		{"WorkedValues", testWorkedValues},
 		{"DPSHeuristic", testDPSHeuristic},
 		{"Gradient", testGradient},
+		{"GridGradient", testGridGradient},
 		{"Parity", testParity},
 		{"Merge", testMerge},
 		{"Edges", testEdges},

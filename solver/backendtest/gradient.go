@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/spectune/spectune/solver"
@@ -144,4 +145,68 @@ func testDeterminism(t *testing.T, newBackend func(*testing.T) solver.Backend) {
 			}
 		}
 	}
+}
+
+// testGridGradient checks the gradient with respect to the grid, ∂L/∂ᾱ_i,
+// against finite differences for every method (including those without
+// knobs) and option that changes the step (base η < 1, pigdm's spectral r²),
+// at random knobs on a random grid, for T = 1 (ᾱ_T alone, which moves
+// ddrm's init), 2 and 7, B = 1 and 3.
+func testGridGradient(t *testing.T, newBackend func(*testing.T) solver.Backend) {
+	type variant struct {
+		name string
+		opts solver.Options
+	}
+	eta := func(v float64) solver.Options { return solver.Options{Eta: &v} }
+	var variants []variant
+	for _, m := range solver.Methods() {
+		variants = append(variants, variant{m.Name, solver.Options{}})
+	}
+	variants = append(variants, variant{"dps", eta(0.5)}, variant{"pigdm", solver.Options{R2: "spectral"}},
+		variant{"pigdm", eta(0)}, variant{"oracle", eta(0.3)})
+	for _, v := range variants {
+		for _, tc := range []struct{ T, bands int }{{1, 1}, {2, 1}, {7, 1}, {7, 3}} {
+			name := fmt.Sprintf("%s/T=%d/B=%d", v.name, tc.T, tc.bands)
+			if v.opts.Eta != nil {
+				name += fmt.Sprintf("/eta=%g", *v.opts.Eta)
+			}
+			if v.opts.R2 != "" {
+				name += "/r2=" + v.opts.R2
+			}
+			t.Run(name, func(t *testing.T) {
+				c := testConfig(t, v.name, 6, 5, tc.T, tc.bands)
+				c.Options = v.opts
+				p := mustProblem(t, c)
+				ev := prepare(t, newBackend(t), p)
+				for seed := uint64(1); seed <= 2; seed++ {
+					k := randomKnobs(p, seed)
+					k.Abar = randomGrid(t, p, seed)
+					res, err := solver.CheckGradient(context.Background(), ev, p, k, 0)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if res.MaxRelErr > 1e-6 {
+						t.Errorf("seed %d: %v", seed, res)
+					}
+				}
+			})
+		}
+	}
+}
+
+// randomGrid returns the problem's grid with every log ᾱ_i scaled by a
+// random factor in [0.75, 1.25], kept strictly decreasing.
+func randomGrid(t *testing.T, p *solver.Problem, seed uint64) []float64 {
+	r := rand.New(rand.NewPCG(seed, 11))
+	for range 100 {
+		ab := append([]float64(nil), p.Grid.Abar...)
+		for i := 1; i < len(ab); i++ {
+			ab[i] = math.Exp(math.Log(ab[i]) * (0.75 + 0.5*r.Float64()))
+		}
+		if (solver.Grid{Name: "random", Abar: ab}).Validate() == nil {
+			return ab
+		}
+	}
+	t.Fatal("no random grid")
+	return nil
 }

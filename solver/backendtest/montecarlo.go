@@ -37,7 +37,7 @@ func testMonteCarlo(t *testing.T, newBackend func(*testing.T) solver.Backend) {
 			}
 			for f := 0; f < n; f++ {
 				p.KnobValues(kv, k, f)
-				p.Coeffs(co, f, kv, false)
+				p.Coeffs(co, f, kv, solver.NoPartials)
 				b0, v0 := p.Init(f)
 				e, _, _ := p.Target(f)
 				var sxy, syy, sxx float64
