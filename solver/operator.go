@@ -14,7 +14,7 @@ import (
 )
 
 // OperatorSpecs documents the accepted --op values.
-const OperatorSpecs = "identity, gaussian:SIGMA, box:N, motion:LEN,ANGLE, lowpass:FC, kernel:PATH (image or .npy), response:PATH (|h| or complex h, .npy or CSV)"
+const OperatorSpecs = "none (ρ ≡ 0: nothing measured, unconditional generation), identity, gaussian:SIGMA, box:N, motion:LEN,ANGLE, lowpass:FC, kernel:PATH (image or .npy), response:PATH (|h| or complex h, .npy or CSV)"
 
 // Operator is a circular convolution (SPEC §2) on an H×W grid.
 type Operator struct {
@@ -37,6 +37,13 @@ func NewOperator(spec string, h, w int) (*Operator, error) {
 	op := &Operator{Spec: spec}
 	n := h * w
 	switch kind {
+	case "none":
+		// The zero operator: y is pure noise, so the posterior is the
+		// prior and every method is its unconditional sampler.
+		op.Kernel = make([]float64, n)
+		op.Rho = make([]float64, n)
+		op.H = make([]complex128, n)
+		return op, nil
 	case "identity":
 		op.Kernel = make([]float64, n)
 		op.Kernel[0] = 1

@@ -29,7 +29,8 @@ type Schedule struct {
 	Knobs     *Knobs
 }
 
-// Schedule returns the schedule file content for knob tables k of p.
+// Schedule returns the schedule file content for knob tables k of p, on the
+// knobs' own grid when they carry one (named by [DesignedGridName]).
 func (p *Problem) Schedule(k *Knobs) (*Schedule, error) {
 	if k.Rule != RuleTable {
 		return nil, fmt.Errorf("solver: %s knobs are per frequency and have no schedule file; project them first", k.Rule)
@@ -37,8 +38,12 @@ func (p *Problem) Schedule(k *Knobs) (*Schedule, error) {
 	if err := p.Check(k); err != nil {
 		return nil, err
 	}
-	return &Schedule{Method: p.Method.Name, Options: p.fileOptions(), Grid: p.Grid, Height: p.H, Width: p.W,
-		SigmaY: p.SigmaY, Bands: p.Bands, BandEdges: p.BandEdges, Knobs: k.Clone()}, nil
+	// A designed grid travels as the schedule's grid; the knobs then hold
+	// the tables alone.
+	kc := k.Clone()
+	kc.Abar = nil
+	return &Schedule{Method: p.Method.Name, Options: p.fileOptions(), Grid: p.ForKnobs(k).Grid, Height: p.H, Width: p.W,
+		SigmaY: p.SigmaY, Bands: p.Bands, BandEdges: p.BandEdges, Knobs: kc}, nil
 }
 
 // fileOptions returns the options with every default the method takes made

@@ -3,6 +3,8 @@ package solver_test
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"math"
 	"strings"
 	"testing"
 
@@ -26,10 +28,22 @@ func scheduleProblem(t *testing.T, method string, bands int) *solver.Problem {
 // evaluates: the loss must be bit-for-bit the same (STYLE 15).
 func TestScheduleRoundTrip(t *testing.T) {
 	for _, m := range solver.Methods() {
-		for _, bands := range []int{1, 3} {
-			t.Run(m.Name, func(t *testing.T) {
+		for _, tc := range []struct {
+			bands    int
+			designed bool
+		}{{1, false}, {3, false}, {1, true}, {3, true}} {
+			bands := tc.bands
+			t.Run(fmt.Sprintf("%s/B=%d/designed=%v", m.Name, bands, tc.designed), func(t *testing.T) {
 				p := scheduleProblem(t, m.Name, bands)
 				k := p.Project(p.Heuristic())
+				if tc.designed {
+					// A grid of the knobs' own (as grid design returns):
+					// it must travel as the file's grid.
+					k.Abar = append([]float64(nil), p.Grid.Abar...)
+					for i := range k.Abar {
+						k.Abar[i] = math.Pow(k.Abar[i], 0.8)
+					}
+				}
 				for q := range k.Values {
 					for j := range k.Values[q] {
 						k.Values[q][j] *= 0.9 + 0.01*float64(j) // break ties so order errors show
@@ -66,6 +80,9 @@ func TestScheduleRoundTrip(t *testing.T) {
 				}
 				if l1 != l2 {
 					t.Errorf("loss before %+v, after the round trip %+v", l1, l2)
+				}
+				if designed := strings.HasPrefix(r.Grid.Name, "designed (from cosine)"); designed != tc.designed {
+					t.Errorf("grid name %q", r.Grid.Name)
 				}
 				// Writing again gives the same bytes: a stable format.
 				var again bytes.Buffer

@@ -144,6 +144,7 @@ func TestOperators(t *testing.T) {
 		dc        float64 // ρ at f = 0
 		symmetric bool    // ρ bit-identical under (fx, fy) → (fy, fx)
 	}{
+		{"none", 0, true},
 		{"identity", 1, true},
 		{"gaussian:1.5", 1, true},
 		{"gaussian:0", 1, true},

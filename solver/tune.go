@@ -14,8 +14,10 @@ import (
 // TuneSettings configures [Tune]. The zero value is usable; every default is
 // stated on its field.
 type TuneSettings struct {
-	// Free lists the knob names to optimise; the others keep their start
-	// values. Nil means every knob of the method.
+	// Free lists the knob names to optimise, and [GridKnob] to design the
+	// grid ᾱ_1 … ᾱ_{T-1} too (ᾱ_T stays; see the parametrisation of
+	// gridMap); the others keep their start values. Nil means every knob of
+	// the method, on the start grid.
 	Free []string
 	// MaxIterations bounds the L-BFGS major iterations. Zero means 300.
 	MaxIterations int
@@ -75,7 +77,11 @@ type TuneResult struct {
 	// that changes the start loss by less than 0.1%, else the first of
 	// 1e-6, 1e-9, … that does (DDNM's λ = 0 at ρ ≈ 1e-17 needs ≈ 1e-18).
 	ClipEps float64
-	Elapsed time.Duration
+	// GridMoved counts start grid entries that had to move to be
+	// representable by the free-grid parametrisation (a log-SNR step below
+	// its floor); zero unless the grid is free.
+	GridMoved int
+	Elapsed   time.Duration
 }
 
 var statusInterrupted = optimize.NewStatus("Interrupted", true, ErrInterrupted)
@@ -147,10 +153,34 @@ func Tune(ctx context.Context, ev Evaluator, p *Problem, start *Knobs, s TuneSet
 	if free == nil {
 		free = p.Method.KnobNames()
 	}
+	freeGrid := false
 	for _, name := range free {
-		if !slices.Contains(p.Method.KnobNames(), name) {
-			return nil, fmt.Errorf("solver: method %s has no knob %q (want %v)", p.Method.Name, name, p.Method.KnobNames())
+		if name == GridKnob {
+			freeGrid = true
+			continue
 		}
+		if !slices.Contains(p.Method.KnobNames(), name) {
+			return nil, fmt.Errorf("solver: method %s has no knob %q (want %v, or %q for the grid)", p.Method.Name, name, p.Method.KnobNames(), GridKnob)
+		}
+	}
+	var (
+		gm        *gridMap
+		gridStart []float64
+		gridTheta []float64
+	)
+	res := &TuneResult{}
+	if freeGrid {
+		from := start.Abar
+		if from == nil {
+			from = p.Grid.Abar
+		}
+		gm = newGridMap(from)
+		if gm.Len() == 0 {
+			return nil, fmt.Errorf("solver: T = %d: the grid has no free value (ᾱ_T is fixed and ᾱ_0 = 1); free the knobs instead, or use more steps", p.T())
+		}
+		gridTheta, res.GridMoved = gm.Theta(from)
+		gridStart = make([]float64, len(from))
+		gm.Abar(gridTheta, gridStart)
 	}
 	var params []param
 	for q, spec := range p.Method.Knobs {
@@ -161,7 +191,6 @@ func Tune(ctx context.Context, ev Evaluator, p *Problem, start *Knobs, s TuneSet
 			params = append(params, param{q: q, j: j, dom: spec.Domain})
 		}
 	}
-	res := &TuneResult{}
 	evals := 0
 	stopped := func(err error) error {
 		if ctx.Err() != nil {
@@ -186,6 +215,9 @@ func Tune(ctx context.Context, ev Evaluator, p *Problem, start *Knobs, s TuneSet
 	)
 	for eps := 1e-3; ; eps *= 1e-3 {
 		cur, x0 = start.Clone(), x0[:0]
+		if freeGrid {
+			cur.Abar = append([]float64(nil), gridStart...)
+		}
 		clipped := 0
 		for _, pr := range params {
 			th, c := pr.theta(start.Values[pr.q][pr.j], eps)
@@ -195,8 +227,9 @@ func Tune(ctx context.Context, ev Evaluator, p *Problem, start *Knobs, s TuneSet
 			cur.Values[pr.q][pr.j] = pr.knob(th)
 			x0 = append(x0, th)
 		}
+		x0 = append(x0, gridTheta...)
 		res.Clipped, res.ClipEps = clipped, eps
-		if clipped == 0 {
+		if clipped == 0 && !freeGrid {
 			l0 = lExact
 			break
 		}
@@ -205,7 +238,7 @@ func Tune(ctx context.Context, ev Evaluator, p *Problem, start *Knobs, s TuneSet
 		if err != nil {
 			return nil, stopped(err)
 		}
-		if l0.Total <= lExact.Total*(1+clipTol) || eps < 1e-290 {
+		if clipped == 0 || l0.Total <= lExact.Total*(1+clipTol) || eps < 1e-290 {
 			break
 		}
 	}
@@ -214,36 +247,44 @@ func Tune(ctx context.Context, ev Evaluator, p *Problem, start *Knobs, s TuneSet
 	}
 	res.Start = l0
 	best, bestL := cur.Clone(), l0
-	if len(params) == 0 {
+	nk := len(params)
+	nx := len(x0)
+	if nx == 0 {
 		res.Knobs, res.Loss, res.Status = best, bestL, "NoKnobs"
 		res.Elapsed = time.Since(t0)
 		return res, nil
 	}
 
-	grad := make([][]float64, len(cur.Values))
+	grad := make([][]float64, len(cur.Values), len(cur.Values)+1)
 	for q := range grad {
 		grad[q] = make([]float64, len(cur.Values[q]))
+	}
+	if freeGrid {
+		grad = append(grad, make([]float64, len(cur.Abar)))
 	}
 	var (
 		evalErr  error
 		evalTime time.Duration
 		cacheX   []float64
 		cacheF   float64
-		cacheG   = make([]float64, len(params))
+		cacheG   = make([]float64, nx)
 	)
 	evaluate := func(x []float64) {
 		if cacheX != nil && slices.Equal(x, cacheX) {
 			return
 		}
+		if slices.ContainsFunc(x, math.IsNaN) {
+			// A NaN step (an overflowed curvature pair) is a step too far,
+			// like a non-finite loss.
+			cacheX, cacheF = append(cacheX[:0], x...), math.Inf(1)
+			clear(cacheG)
+			return
+		}
 		for n, pr := range params {
-			if math.IsNaN(x[n]) {
-				// A NaN step (an overflowed curvature pair) is a step too
-				// far, like a non-finite loss.
-				cacheX, cacheF = append(cacheX[:0], x...), math.Inf(1)
-				clear(cacheG)
-				return
-			}
 			cur.Values[pr.q][pr.j] = pr.knob(x[n])
+		}
+		if freeGrid {
+			gm.Abar(x[nk:], cur.Abar)
 		}
 		te := time.Now()
 		l, err := ev.Evaluate(ctx, cur, grad)
@@ -258,7 +299,12 @@ func Tune(ctx context.Context, ev Evaluator, p *Problem, start *Knobs, s TuneSet
 		finite := !math.IsNaN(l.Total) && !math.IsInf(l.Total, 0)
 		for n, pr := range params {
 			cacheG[n] = grad[pr.q][pr.j] * pr.dknob(cur.Values[pr.q][pr.j])
-			finite = finite && !math.IsNaN(cacheG[n]) && !math.IsInf(cacheG[n], 0)
+		}
+		if freeGrid {
+			gm.Pullback(x[nk:], cur.Abar, grad[len(cur.Values)], cacheG[nk:])
+		}
+		for _, g := range cacheG {
+			finite = finite && !math.IsNaN(g) && !math.IsInf(g, 0)
 		}
 		cacheX, cacheF = append(cacheX[:0], x...), l.Total
 		if !finite {
@@ -273,6 +319,7 @@ func Tune(ctx context.Context, ev Evaluator, p *Problem, start *Knobs, s TuneSet
 			for q := range cur.Values {
 				copy(best.Values[q], cur.Values[q])
 			}
+			copy(best.Abar, cur.Abar)
 		}
 	}
 	maxIter := s.MaxIterations

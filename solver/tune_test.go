@@ -3,7 +3,10 @@ package solver_test
 import (
 	"context"
 	"fmt"
+	"math"
 	"runtime"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/spectune/spectune/cpu"
@@ -215,6 +218,156 @@ func TestDPSHeuristicCores(t *testing.T) {
 	for j, v := range one.Values[0] {
 		if three.Values[0][j] != v {
 			t.Fatalf("ζ entry %d: %v on 1 core, %v on 3", j, v, three.Values[0][j])
+		}
+	}
+}
+
+// gridWatcher fails the test if any evaluation sees an invalid grid.
+type gridWatcher struct {
+	solver.Evaluator
+	t     *testing.T
+	grids int
+}
+
+func (g *gridWatcher) Evaluate(ctx context.Context, k *solver.Knobs, grad [][]float64) (solver.Loss, error) {
+	if k.Abar != nil {
+		g.grids++
+		if err := (solver.Grid{Name: "evaluated", Abar: k.Abar}).Validate(); err != nil {
+			g.t.Fatalf("evaluation %d: %v", g.grids, err)
+		}
+	}
+	return g.Evaluator.Evaluate(ctx, k, grad)
+}
+
+// TestTuneGrid designs the grid alone and jointly with the knobs: the loss
+// falls below the knob-only design's start, ᾱ_T stays, every grid the
+// optimiser tries is valid, and the returned loss is that of the returned
+// knobs and grid.
+func TestTuneGrid(t *testing.T) {
+	for _, tc := range []struct {
+		method string
+		free   []string
+	}{
+		{"ddim", []string{solver.GridKnob}},
+		{"dps", []string{solver.GridKnob}},
+		{"dps", []string{"zeta", solver.GridKnob}},
+		{"ddrm", []string{solver.GridKnob, "eta", "eta_b"}},
+		{"oracle", []string{solver.GridKnob}},
+	} {
+		t.Run(fmt.Sprint(tc.method, tc.free), func(t *testing.T) {
+			p, ev := tuneProblem(t, tc.method, 1)
+			w := &gridWatcher{Evaluator: ev, t: t}
+			start := p.Project(p.Heuristic())
+			res, err := solver.Tune(context.Background(), w, p, start, solver.TuneSettings{Free: tc.free, MaxIterations: 40})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if w.grids < 5 {
+				t.Fatalf("only %d evaluations carried a grid", w.grids)
+			}
+			ab := res.Knobs.Abar
+			if ab == nil || ab[p.T()] != p.Grid.Abar[p.T()] {
+				t.Fatalf("designed grid %v does not keep ᾱ_T = %v", ab, p.Grid.Abar[p.T()])
+			}
+			if !(res.Loss.Total < 0.9*res.Start.Total) {
+				t.Errorf("grid design: %.6g from %.6g (status %s)", res.Loss.Total, res.Start.Total, res.Status)
+			}
+			if !slices.Contains(tc.free, "zeta") && !slices.Contains(tc.free, "eta") {
+				for q := range start.Values {
+					if !slices.Equal(res.Knobs.Values[q], start.Values[q]) {
+						t.Errorf("knob %s changed although only the grid is free", start.Names[q])
+					}
+				}
+			}
+			l, err := ev.Evaluate(context.Background(), res.Knobs, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if l != res.Loss {
+				t.Errorf("reported loss %v, the returned knobs give %v", res.Loss, l)
+			}
+		})
+	}
+}
+
+// TestTuneGridHostileStart starts from grids the parametrisation finds
+// hard: steps crowded at one end, and a grid whose ᾱ_1 lies above the
+// log-SNR bound. The designed grid must be valid and no worse.
+func TestTuneGridHostileStart(t *testing.T) {
+	p, ev := tuneProblem(t, "ddim", 1)
+	T := p.T()
+	crowded := make([]float64, T+1)
+	crowded[0] = 1
+	for i := 1; i <= T; i++ {
+		// All but the last step within 1e-6 of ᾱ = 1 (in log-SNR, tiny
+		// decrements), then one jump to the start's ᾱ_T.
+		crowded[i] = 1 - 1e-12*float64(i)
+	}
+	crowded[T] = p.Grid.Abar[T]
+	high := append([]float64(nil), p.Grid.Abar...)
+	high[1] = 1 - 1e-14
+	for _, ab := range [][]float64{crowded, high} {
+		w := &gridWatcher{Evaluator: ev, t: t}
+		start := p.Project(p.Heuristic())
+		start.Abar = ab
+		res, err := solver.Tune(context.Background(), w, p, start, solver.TuneSettings{Free: []string{solver.GridKnob}, MaxIterations: 30})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := (solver.Grid{Name: "designed", Abar: res.Knobs.Abar}).Validate(); err != nil {
+			t.Fatal(err)
+		}
+		if !(res.Loss.Total <= res.Start.Total) {
+			t.Errorf("designed %.6g above the start %.6g", res.Loss.Total, res.Start.Total)
+		}
+		t.Logf("start %.4g → %.4g (%s), %d start entries moved", res.Start.Total, res.Loss.Total, res.Status, res.GridMoved)
+	}
+}
+
+func TestTuneGridT1(t *testing.T) {
+	lam := solver.PowerLaw(4, 4, 2, 0.01, 0.25)
+	op, _ := solver.NewOperator("identity", 4, 4)
+	g, _ := solver.NewGrid("vp-linear", 1)
+	p, err := solver.NewProblem(solver.Config{Height: 4, Width: 4, Prior: lam, Response: op.Rho, SigmaY: 0.05, Grid: g, Method: "dps"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, _ := cpu.New().Prepare(context.Background(), p)
+	_, err = solver.Tune(context.Background(), ev, p, p.Heuristic(), solver.TuneSettings{Free: []string{solver.GridKnob}})
+	if err == nil || !strings.Contains(err.Error(), "no free value") {
+		t.Fatalf("T = 1 grid design: err = %v, want the no-free-value error", err)
+	}
+}
+
+// TestNoneOperatorIsUnconditional: with ρ ≡ 0 (--op none) the posterior is
+// the prior, and dps, pigdm, ddnm and oracle at their heuristics reduce to
+// the DDPM sampler, ddim at η = 1: the same loss to rounding.
+func TestNoneOperatorIsUnconditional(t *testing.T) {
+	lam := solver.PowerLaw(8, 8, 2, 0.02, 0.25)
+	op, err := solver.NewOperator("none", 8, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, _ := solver.NewGrid("cosine", 12)
+	loss := func(method string) float64 {
+		p, err := solver.NewProblem(solver.Config{Height: 8, Width: 8, Prior: lam, Response: op.Rho, SigmaY: 0.05, Grid: g, Method: method})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev, _ := cpu.New().Prepare(context.Background(), p)
+		l, err := ev.Evaluate(context.Background(), p.Heuristic(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l.Total
+	}
+	want := loss("ddim")
+	if !(want > 0) {
+		t.Fatalf("ddim loss %v", want)
+	}
+	for _, m := range []string{"dps", "pigdm", "ddnm", "oracle"} {
+		if got := loss(m); math.Abs(got-want) > 1e-12*want {
+			t.Errorf("%s with ρ ≡ 0: loss %.17g, ddim(η = 1) %.17g", m, got, want)
 		}
 	}
 }

@@ -92,6 +92,7 @@ COMMANDS
   eval      loss of heuristic, reference or given knobs (--json for machines)
   analyze   per-frequency and radial transfer of knobs, as CSV and PNG
   compare   tune several methods on one problem; prints a Markdown table
+  gridstudy design the ᾱ grid, alone and jointly with the knobs, over several T
   restore   run a sampler on a real image, heuristic vs designed knobs (PNG, PSNR, SSIM)
   simulate  check the closed form against pixel-domain runs of the real sampler
   devices   list OpenCL devices and say which one --device auto takes
@@ -124,6 +125,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runAnalyze(ctx, rest, stdout, stderr)
 	case "compare":
 		return runCompare(ctx, rest, stdout, stderr)
+	case "gridstudy":
+		return runGridstudy(ctx, rest, stdout, stderr)
 	case "restore":
 		return runRestore(ctx, rest, stdout, stderr)
 	case "simulate":
@@ -140,7 +143,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return nil
 	}
 	fmt.Fprint(stderr, topHelp)
-	return usagef("unknown command %q (want tune, eval, analyze, compare, restore, simulate, devices, bench or version)", cmd)
+	return usagef("unknown command %q (want tune, eval, analyze, compare, gridstudy, restore, simulate, devices, bench or version)", cmd)
 }
 
 // parseFlags parses args into fs. --help prints the usage to stdout and

@@ -138,6 +138,10 @@ func TestBadInput(t *testing.T) {
 		{"oracle tune", []string{"tune", "--size", "4", "--steps", "3", "--method", "oracle"}, 2, "no knobs to tune"},
 		{"free unknown knob", []string{"tune", "--size", "4", "--steps", "3", "--free", "eta", "--out", dir}, 1, `no knob "eta"`},
 		{"init reference without one", []string{"tune", "--size", "4", "--steps", "3", "--method", "ddrm", "--init", "reference", "--out", dir}, 2, "no reference knobs"},
+		{"grid design with T = 1", []string{"tune", "--size", "4", "--steps", "1", "--free", "grid", "--out", dir}, 1, "no free value"},
+		{"gridstudy T = 1", []string{"gridstudy", "--steps-list", "1,10", "--out", dir}, 2, "T = 1 has no grid to design"},
+		{"gridstudy method without knobs", []string{"gridstudy", "--methods", "oracle", "--out", dir}, 2, "oracle has no knobs"},
+		{"gridstudy with --steps", []string{"gridstudy", "--steps", "10", "--out", dir}, 2, "--steps-list"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out, errb bytes.Buffer
@@ -158,7 +162,7 @@ func TestBadInput(t *testing.T) {
 }
 
 func TestHelp(t *testing.T) {
-	for _, cmd := range []string{"tune", "eval", "analyze"} {
+	for _, cmd := range []string{"tune", "eval", "analyze", "gridstudy"} {
 		out, _, code := runCLI(t, cmd, "--help")
 		if code != 0 {
 			t.Errorf("%s --help: exit %d", cmd, code)

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bufio"
 	"fmt"
 	"image/color"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 
 	"gonum.org/v1/plot"
@@ -160,6 +162,234 @@ func (logTicks) Ticks(min, max float64) []plot.Tick {
 			continue
 		}
 		ticks[i].Label = strconv.FormatFloat(ticks[i].Value, 'g', 3, 64)
+	}
+	return ticks
+}
+
+// gridSeries is one labelled ᾱ grid (ᾱ_0 … ᾱ_T) to draw.
+type gridSeries struct {
+	Label string
+	Abar  []float64
+	Dash  bool
+}
+
+// logSNR returns log(ᾱ/(1-ᾱ)).
+func logSNR(a float64) float64 { return math.Log(a) - math.Log1p(-a) }
+
+// writeGridPNG draws grids in log-SNR over the run, one panel per group:
+// x = (T-i)/T runs from the first executed step (ᾱ_T, pure noise) at 0 to
+// the last one's start ᾱ_1 at (T-1)/T, so grids of different T share an
+// axis. ᾱ_0 = 1 (log-SNR +∞) is not drawn.
+func writeGridPNG(path, title string, groups [][]gridSeries) error {
+	var row []*plot.Plot
+	for _, g := range groups {
+		pl := plot.New()
+		T := len(g[0].Abar) - 1
+		pl.Title.Text = fmt.Sprintf("%s, T = %d", title, T)
+		pl.X.Label.Text = "fraction of the run (0 = pure noise)"
+		pl.Y.Label.Text = "log-SNR log(ᾱ/(1-ᾱ))"
+		pl.Legend.Top = true
+		pl.Legend.Left = true
+		for si, s := range g {
+			n := len(s.Abar) - 1
+			xy := make(plotter.XYs, 0, n)
+			for i := n; i >= 1; i-- {
+				xy = append(xy, plotter.XY{X: float64(n-i) / float64(n), Y: logSNR(s.Abar[i])})
+			}
+			l, err := plotter.NewLine(xy)
+			if err != nil {
+				return err
+			}
+			l.Color, l.Width = plotutil.Color(si), vg.Points(1.4)
+			if s.Dash {
+				l.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+			}
+			pl.Add(l)
+			if n <= 100 {
+				sc, err := plotter.NewScatter(xy)
+				if err != nil {
+					return err
+				}
+				sc.Color = l.Color
+				sc.GlyphStyle.Radius = vg.Points(1.5)
+				pl.Add(sc)
+			}
+			pl.Legend.Add(s.Label, l)
+		}
+		row = append(row, pl)
+	}
+	var rows [][]*plot.Plot
+	const perRow = 3
+	for len(row) > 0 {
+		n := min(perRow, len(row))
+		r := row[:n]
+		for len(r) < min(perRow, len(groups)) {
+			r = append(r, blankPlot())
+		}
+		rows = append(rows, r)
+		row = row[n:]
+	}
+	cols := len(rows[0])
+	return savePanels(path, rows, 6*vg.Inch*vg.Length(cols), 4.5*vg.Inch*vg.Length(len(rows)))
+}
+
+// blankPlot fills an empty panel of a grid of plots.
+func blankPlot() *plot.Plot {
+	p := plot.New()
+	p.HideAxes()
+	return p
+}
+
+// writeGridCSV writes grids of equal T as columns: step i, then ᾱ_i and
+// log-SNR per grid.
+func writeGridCSV(w io.Writer, grids []gridSeries) error {
+	bw := bufio.NewWriter(w)
+	bw.WriteString("i")
+	for _, g := range grids {
+		fmt.Fprintf(bw, ",abar %s,logsnr %s", g.Label, g.Label)
+	}
+	bw.WriteString("\n")
+	for i := range grids[0].Abar {
+		fmt.Fprintf(bw, "%d", i)
+		for _, g := range grids {
+			ls := math.Inf(1)
+			if g.Abar[i] < 1 {
+				ls = logSNR(g.Abar[i])
+			}
+			fmt.Fprintf(bw, ",%s,%s", strconv.FormatFloat(g.Abar[i], 'g', -1, 64), strconv.FormatFloat(ls, 'g', -1, 64))
+		}
+		bw.WriteString("\n")
+	}
+	return bw.Flush()
+}
+
+// writeStudyPNG draws the grid study's losses against T, log-log: one panel
+// for the unconditional sampler and one per method with (a)–(d) and (c′).
+func writeStudyPNG(path string, r studyReport) error {
+	type line struct {
+		label string
+		dash  bool
+		y     func(i int) float64
+	}
+	panel := func(title string, xs []int, lines []line) (*plot.Plot, error) {
+		pl := plot.New()
+		pl.Title.Text = title
+		pl.X.Label.Text = "steps T"
+		pl.Y.Label.Text = "per-pixel W2² loss"
+		pl.X.Scale, pl.Y.Scale = plot.LogScale{}, plot.LogScale{}
+		pl.X.Tick.Marker, pl.Y.Tick.Marker = valueTicks(xs), logTicks125{}
+		pl.Legend.Left = true
+		for li, ln := range lines {
+			xy := make(plotter.XYs, 0, len(xs))
+			for i, x := range xs {
+				if v := ln.y(i); v > 0 && !math.IsInf(v, 0) {
+					xy = append(xy, plotter.XY{X: float64(x), Y: v})
+				}
+			}
+			if len(xy) == 0 {
+				continue
+			}
+			l, sc, err := plotter.NewLinePoints(xy)
+			if err != nil {
+				return nil, err
+			}
+			l.Color, sc.Color = plotutil.Color(li), plotutil.Color(li)
+			l.Width = vg.Points(1.4)
+			if ln.dash {
+				l.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+			}
+			pl.Add(l, sc)
+			pl.Legend.Add(ln.label, l, sc)
+		}
+		// Room below the lowest curve for the legend (bottom left, where
+		// losses that fall with T leave space).
+		pl.Y.Min /= math.Pow(pl.Y.Max/pl.Y.Min, 0.4)
+		return pl, nil
+	}
+	var plots []*plot.Plot
+	if u := r.Unconditional; len(u) > 0 {
+		xs := make([]int, len(u))
+		for i := range u {
+			xs[i] = u[i].Steps
+		}
+		pl, err := panel("ddim, ρ ≡ 0 (schedule design)", xs, []line{
+			{"vp-linear", true, func(i int) float64 { return u[i].VPLinear.Total }},
+			{"cosine", true, func(i int) float64 { return u[i].Cosine.Total }},
+			{"designed grid", false, func(i int) float64 { return u[i].Designed.Total }},
+		})
+		if err != nil {
+			return err
+		}
+		plots = append(plots, pl)
+	}
+	var methods []string
+	for _, row := range r.Rows {
+		if !slices.Contains(methods, row.Method) {
+			methods = append(methods, row.Method)
+		}
+	}
+	for _, m := range methods {
+		var rows []studyRow
+		for _, row := range r.Rows {
+			if row.Method == m {
+				rows = append(rows, row)
+			}
+		}
+		xs := make([]int, len(rows))
+		for i := range rows {
+			xs[i] = rows[i].Steps
+		}
+		pl, err := panel(m, xs, []line{
+			{"(a) heuristic, vp-linear", true, func(i int) float64 { return rows[i].Heuristic.Total }},
+			{"(b) tuned knobs", false, func(i int) float64 { return rows[i].Tuned.Total }},
+			{"(c) heuristic knobs, designed grid", false, func(i int) float64 { return rows[i].Grid.Total }},
+			{"(c′) heuristic re-derived on (c)", true, func(i int) float64 { return rows[i].GridHeuristic.Total }},
+			{"(d) joint", false, func(i int) float64 { return rows[i].Joint.Total }},
+		})
+		if err != nil {
+			return err
+		}
+		plots = append(plots, pl)
+	}
+	rows := [][]*plot.Plot{}
+	const perRow = 2
+	for len(plots) > 0 {
+		n := min(perRow, len(plots))
+		row := plots[:n]
+		for len(row) < perRow && len(rows) > 0 {
+			row = append(row, blankPlot())
+		}
+		rows = append(rows, row)
+		plots = plots[n:]
+	}
+	return savePanels(path, rows, 7*vg.Inch*vg.Length(len(rows[0])), 5*vg.Inch*vg.Length(len(rows)))
+}
+
+// valueTicks labels exactly the given values (the T of a study).
+func valueTicks(xs []int) plot.ConstantTicks {
+	t := make(plot.ConstantTicks, len(xs))
+	for i, x := range xs {
+		t[i] = plot.Tick{Value: float64(x), Label: strconv.Itoa(x)}
+	}
+	return t
+}
+
+// logTicks125 labels 1, 2 and 5 times each decade, so that an axis spanning
+// less than a decade still has labels.
+type logTicks125 struct{}
+
+func (logTicks125) Ticks(min, max float64) []plot.Tick {
+	var ticks []plot.Tick
+	for e := math.Floor(math.Log10(min)); e <= math.Ceil(math.Log10(max)); e++ {
+		for _, m := range []float64{1, 2, 5} {
+			v := m * math.Pow(10, e)
+			if v >= min && v <= max {
+				ticks = append(ticks, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'g', 3, 64)})
+			}
+		}
+	}
+	if len(ticks) < 2 || max/min > 1e3 {
+		return logTicks{}.Ticks(min, max)
 	}
 	return ticks
 }

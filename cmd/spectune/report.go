@@ -23,6 +23,7 @@ type report struct {
 	Loss        lossTable     `json:"loss"`
 	Improvement float64       `json:"improvement"`
 	Optimizer   *optimizerRun `json:"optimizer,omitempty"`
+	Grid        *gridReport   `json:"grid,omitempty"`
 	Files       []string      `json:"files"`
 	Notes       []string      `json:"notes,omitempty"`
 	Provenance  provenance    `json:"provenance"`
@@ -35,6 +36,14 @@ type lossTable struct {
 	Reference *solver.Loss `json:"reference"`
 	Start     *solver.Loss `json:"start"`
 	Tuned     *solver.Loss `json:"tuned"`
+}
+
+// gridReport is a designed grid with the grid it started from, ᾱ_0 … ᾱ_T.
+type gridReport struct {
+	From       string    `json:"from"`
+	Start      []float64 `json:"start_abar"`
+	Designed   []float64 `json:"designed_abar"`
+	MovedStart int       `json:"moved_start_entries"`
 }
 
 type optimizerRun struct {

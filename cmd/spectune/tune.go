@@ -40,6 +40,12 @@ L-BFGS, and writes to --out:
   knobs.png              knob curves over the steps, heuristic vs tuned
   transfer.png           radial profiles of |B| vs W and √V vs √v
   transfer.csv           the same profiles as numbers
+  grid.png, grid.csv     with --free grid: the designed ᾱ grid against the
+                         start grid, in log-SNR over the steps
+--free grid designs the ᾱ grid (ᾱ_1 … ᾱ_{T-1}; ᾱ_T stays, ᾱ_1 ≤ 1 - 1e-9)
+with the knobs held at the start; --free grid,KNOB designs both jointly. The
+schedule file's abar_from/abar_to then carry the designed grid, which
+eval --knobs and restore --knobs read back.
 Progress goes to stderr; the loss table to stdout. Ctrl-C stops the optimiser
 and still writes the best knobs found (report status "interrupted", exit 130).
 
@@ -51,6 +57,7 @@ EXAMPLES
   spectune tune
   spectune tune --size 256 --steps 256 --method diffpir --out diffpir-256
   spectune tune --method ddrm --free eta_b --bands 4 --iters 100
+  spectune tune --size 256 --steps 20 --free grid,zeta
   spectune tune --prior images:photos --prior-radial --op motion:9,30 --sigma-y 0.02
 
 ` + exitHelp
@@ -59,7 +66,7 @@ func (o *tuneOptions) AddFlags(fs *pflag.FlagSet) {
 	o.problemOptions.AddFlags(fs)
 	fs.StringVar(&o.Out, "out", "spectune-out", "output `directory` (created if missing)")
 	fs.StringVar(&o.Init, "init", "heuristic", "start `point`: heuristic, reference (dps, ddnm), or the path of a schedule.json of the same problem; per-frequency rules are projected onto the T×B table by their minimum per step and band")
-	fs.StringSliceVar(&o.Free, "free", nil, "knobs to optimise, comma-separated (default: every knob of the method, e.g. eta,eta_b for ddrm)")
+	fs.StringSliceVar(&o.Free, "free", nil, "knobs to optimise, comma-separated, and grid for the ᾱ grid (default: every knob of the method, e.g. eta,eta_b for ddrm, on a fixed grid)")
 	fs.IntVar(&o.Iters, "iters", 300, "maximum L-BFGS iterations; it also stops when the loss improves by less than 1e-9 relative over 10 iterations")
 	fs.BoolVar(&o.Quiet, "quiet", false, "no progress on stderr")
 	fs.BoolVar(&o.JSON, "json", false, "print report.json to stdout instead of the table")
@@ -90,8 +97,8 @@ func runTune(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	if len(p.Method.Knobs) == 0 {
-		return usagef("method %s has no knobs to tune (use spectune eval for its loss)", p.Method.Name)
+	if len(p.Method.Knobs) == 0 && !containsStr(o.Free, solver.GridKnob) {
+		return usagef("method %s has no knobs to tune (use spectune eval for its loss, or --free grid to design its grid)", p.Method.Name)
 	}
 	ev, backendName, closeEv, err := evaluator(ctx, o.Device, p, stderr)
 	if err != nil {
@@ -126,6 +133,10 @@ func runTune(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	if heur.Rule != solver.RuleTable {
 		rep.Notes = append(rep.Notes, "the heuristic is a per-frequency rule; its loss is exact, while the start is its projection onto the T×B table (minimum per step and band)")
+	}
+	if res.Knobs.Abar != nil {
+		rep.Grid = &gridReport{From: p.Grid.Name, Start: p.Grid.Abar, Designed: res.Knobs.Abar, MovedStart: res.GridMoved}
+		rep.Notes = append(rep.Notes, fmt.Sprintf("the grid was designed (ᾱ_T = %g kept, log-SNR of ᾱ_1 bounded by %.4g); schedule.json carries it", p.Grid.Abar[p.T()], solver.GridMaxLogSNR))
 	}
 
 	files, werr := writeTuneFiles(ctx, o.Out, p, ev, heur, res, &rep)
@@ -197,6 +208,15 @@ func writeTuneFiles(ctx context.Context, out string, p *solver.Problem, ev solve
 	}
 	if err := add("knobs.png", writeKnobsPNG(filepath.Join(out, "knobs.png"), p, series)); err != nil {
 		return files, err
+	}
+	if ab := res.Knobs.Abar; ab != nil {
+		grids := []gridSeries{{Label: p.Grid.Name + " (start)", Abar: p.Grid.Abar, Dash: true}, {Label: "designed", Abar: ab}}
+		if err := add("grid.png", writeGridPNG(filepath.Join(out, "grid.png"), p.Method.Name+": ᾱ grid", [][]gridSeries{grids})); err != nil {
+			return files, err
+		}
+		if err := add("grid.csv", writeFileAtomic(filepath.Join(out, "grid.csv"), func(w io.Writer) error { return writeGridCSV(w, grids) })); err != nil {
+			return files, err
+		}
 	}
 	if res.Interrupted {
 		rep.Notes = append(rep.Notes, "interrupted: transfer.png and transfer.csv were not written (they need two more evaluations)")
