@@ -138,3 +138,23 @@ func readNPYTable(path string) ([]float64, error) {
 	}
 	return m.RawMatrix().Data, nil
 }
+
+// TestGridstudyInterrupted stops the study after its first method row has
+// started: it exits 130 and keeps the rows it finished, status
+// "interrupted".
+func TestGridstudyInterrupted(t *testing.T) {
+	dir := t.TempDir()
+	runInterrupted(t, "(b) knobs", "gridstudy", "--size", "8", "--steps-list", "3,6", "--methods", "dps", "--iters", "15", "--out", dir, "--device", "cpu")
+	var rep studyReport
+	b, rerr := os.ReadFile(filepath.Join(dir, "gridstudy.json"))
+	if rerr != nil || json.Unmarshal(b, &rep) != nil {
+		t.Fatalf("gridstudy.json: %v", rerr)
+	}
+	if rep.Status != "interrupted" || len(rep.Unconditional) != 2 || len(rep.Rows) != 0 {
+		t.Errorf("status %q, %d unconditional rows, %d method rows; want interrupted, 2, 0", rep.Status, len(rep.Unconditional), len(rep.Rows))
+	}
+	md, _ := os.ReadFile(filepath.Join(dir, "gridstudy.md"))
+	if !strings.Contains(string(md), "status: interrupted") || !strings.Contains(string(md), "| 6 |") {
+		t.Errorf("gridstudy.md:\n%s", md)
+	}
+}

@@ -175,32 +175,45 @@ func TestHelp(t *testing.T) {
 	}
 }
 
-// cancelOnWrite cancels a context the first time progress is written.
+// cancelOnWrite cancels a context the first time a write contains marker
+// ("iter", the progress header, when empty).
 type cancelOnWrite struct {
 	mu     sync.Mutex
 	buf    bytes.Buffer
+	marker string
 	cancel context.CancelFunc
 }
 
 func (c *cancelOnWrite) Write(p []byte) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if bytes.Contains(p, []byte("iter")) {
+	m := c.marker
+	if m == "" {
+		m = "iter"
+	}
+	if bytes.Contains(p, []byte(m)) {
 		c.cancel()
 	}
 	return c.buf.Write(p)
 }
 
-func TestTuneInterruptedWritesBest(t *testing.T) {
-	dir := t.TempDir()
+// runInterrupted runs the command with a context cancelled when stderr
+// first receives marker, and requires the interrupted exit (130).
+func runInterrupted(t *testing.T, marker string, args ...string) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	stderr := &cancelOnWrite{cancel: cancel}
+	stderr := &cancelOnWrite{marker: marker, cancel: cancel}
 	var out bytes.Buffer
-	err := run(ctx, []string{"tune", "--size", "32", "--steps", "64", "--out", dir}, &out, stderr)
+	err := run(ctx, args, &out, stderr)
 	if !errors.Is(err, solver.ErrInterrupted) || exitCode(err) != 130 {
 		t.Fatalf("error %v (exit %d), want interrupted (130)\n%s", err, exitCode(err), stderr.buf.String())
 	}
+}
+
+func TestTuneInterruptedWritesBest(t *testing.T) {
+	dir := t.TempDir()
+	runInterrupted(t, "", "tune", "--size", "32", "--steps", "64", "--out", dir)
 	var rep report
 	b, rerr := os.ReadFile(filepath.Join(dir, "report.json"))
 	if rerr != nil || json.Unmarshal(b, &rep) != nil {
