@@ -498,9 +498,9 @@ func (e *Evaluator) runReduce(ci int, c chunk, grid bool) error {
 		acc = 1
 	}
 	items, ggroups := e.nq*e.nb*e.T, int32(0)
-	// grad_reduce takes some grid buffer even without the grid; gacc is
-	// not read then.
-	ggpart, ggacc := e.gacc, e.gacc
+	// grad_reduce takes grid buffers even without the grid (ggroups = 0),
+	// when it touches neither, and they may not be allocated yet.
+	ggpart, ggacc := e.gpart, e.gacc
 	if grid {
 		items += e.T + 1
 		ggroups, ggpart, ggacc = int32(c.groups), e.ggpart, e.ggacc
@@ -537,7 +537,7 @@ func (e *Evaluator) Evaluate(ctx context.Context, k *solver.Knobs, grad [][]floa
 	}
 	gg, err := solver.GridGradient(k, grad)
 	if err != nil {
-		return solver.Loss{}, fmt.Errorf("kernels: %w", err)
+		return solver.Loss{}, err
 	}
 	l, err := e.evaluate(ctx, k, grad, gg)
 	if err != nil {
@@ -655,7 +655,8 @@ func (e *Evaluator) throttle() error {
 }
 
 // Transfer writes the output law N(B_f Ỹ, V_f) of every merged frequency f
-// into dstB and dstV (SPEC §8), each of length Freqs.Len().
+// into dstB and dstV (SPEC §8), each of length Freqs.Len(), on the knobs'
+// own grid when k has one.
 func (e *Evaluator) Transfer(ctx context.Context, k *solver.Knobs, dstB, dstV []float64) error {
 	if err := e.check(k); err != nil {
 		return err

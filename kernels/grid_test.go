@@ -166,7 +166,7 @@ func TestGridGradientShape(t *testing.T) {
 		want string
 	}{
 		{"grid table without a knob grid", plain, [][]float64{make([]float64, tq), make([]float64, tq), make([]float64, 6)}, "gradient has 3 tables, the knobs 2"},
-		{"grid table of the wrong length", k, [][]float64{make([]float64, tq), make([]float64, tq), make([]float64, 5)}, "grid gradient table has 5 entries (want T+1 = 6)"},
+		{"grid table of the wrong length", k, [][]float64{make([]float64, tq), make([]float64, tq), make([]float64, 5)}, "solver: grid gradient table has 5 entries (want T+1 = 6)"},
 		{"too many tables", k, [][]float64{make([]float64, tq), make([]float64, tq), make([]float64, 6), make([]float64, 6)}, "gradient has 4 tables, the knobs 2 (3 with the grid table)"},
 		{"too few tables", k, [][]float64{make([]float64, tq)}, "gradient has 1 tables"},
 		{"short knob table", k, [][]float64{make([]float64, tq), make([]float64, tq-1), make([]float64, 6)}, "gradient table 1 has 9 entries, the knob table 10"},
@@ -186,4 +186,103 @@ func TestGridGradientShape(t *testing.T) {
 	}
 	// After the errors, the evaluator still works.
 	compareWithCPU(t, p, ev, k)
+}
+
+// TestGridParams runs the grid gradient with other device parameters than
+// the device's own, on this device: the GPU table's (WGS 128, VW 1, tree
+// sums, global record; more work-items than levels), and small groups of
+// 4-wide vectors with tree sums and a local record, each compared with the
+// CPU reference on a knob grid.
+func TestGridParams(t *testing.T) {
+	for _, par := range []params{
+		{WGS: 128, VW: 1},
+		{WGS: 4, VW: 4, LocalScratch: true},
+		{WGS: 8, VW: 2, StepBarrier: true, ReduceSerial: true},
+	} {
+		for _, method := range []string{"dps", "ddrm", "oracle"} {
+			t.Run(fmt.Sprintf("WGS=%d/VW=%d/%s", par.WGS, par.VW, method), func(t *testing.T) {
+				b := openTest(t)
+				if lim := b.dev.MaxWorkGroupSize(); lim < par.WGS {
+					t.Skipf("device allows work-groups of %d", lim)
+				}
+				b.par = par
+				p := gridProblem(t, method, solver.Options{}, 12, 4, false)
+				ev, err := b.Prepare(context.Background(), p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer ev.Close()
+				k := randKnobs(p, 8)
+				k.Abar = randomAbar(t, p, 9)
+				compareWithCPU(t, p, ev, k)
+			})
+		}
+	}
+}
+
+// TestGridOneFrequencyExact checks that a one-frequency problem's loss and
+// knob and grid gradients equal the CPU reference's bit for bit (no sum
+// over frequencies then differs in order: per frequency every operation is
+// the reference's), for every method and option variant, at random
+// (λ, ρ) and at λ = 0, ρ = 0 and both.
+func TestGridOneFrequencyExact(t *testing.T) {
+	b := openTest(t)
+	ctx := context.Background()
+	ref := backendtest.Reference()
+	eta := 0.4
+	type variant struct {
+		method string
+		opts   solver.Options
+	}
+	var variants []variant
+	for _, m := range solver.MethodNames() {
+		variants = append(variants, variant{m, solver.Options{}})
+	}
+	variants = append(variants, variant{"pigdm", solver.Options{R2: "spectral", Eta: &eta}}, variant{"dps", solver.Options{Eta: &eta}})
+	g, err := solver.NewGrid("vp-linear", 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range variants {
+		for _, f := range [][2]float64{{0.7, 0.45}, {3.1, 0.02}, {0.05, 0.9}, {0, 0.6}, {1.3, 0}, {0, 0}} {
+			p, err := solver.NewProblem(solver.Config{Height: 1, Width: 1, Prior: []float64{f[0]}, Response: []float64{f[1]},
+				SigmaY: 0.07, Grid: g, Method: v.method, Options: v.opts})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for seed := uint64(1); seed <= 3; seed++ {
+				k := randKnobs(p, seed)
+				k.Abar = randomAbar(t, p, seed)
+				var got, want [2]solver.Loss
+				var gg, gw [][]float64
+				for i, be := range []solver.Backend{b, ref} {
+					ev, err := be.Prepare(ctx, p)
+					if err != nil {
+						t.Fatal(err)
+					}
+					gr := newGrad(k)
+					l, err := ev.Evaluate(ctx, k, gr)
+					ev.Close()
+					if err != nil {
+						t.Fatal(err)
+					}
+					if i == 0 {
+						got[0], gg = l, gr
+					} else {
+						want[0], gw = l, gr
+					}
+				}
+				if got[0] != want[0] {
+					t.Errorf("%s %+v λ=%g ρ=%g seed %d: loss %+v, cpu %+v", v.method, v.opts, f[0], f[1], seed, got[0], want[0])
+				}
+				for q := range gw {
+					for j := range gw[q] {
+						if gg[q][j] != gw[q][j] {
+							t.Errorf("%s %+v λ=%g ρ=%g seed %d: gradient table %d entry %d is %.17g, cpu %.17g", v.method, v.opts, f[0], f[1], seed, q, j, gg[q][j], gw[q][j])
+						}
+					}
+				}
+			}
+		}
+	}
 }
