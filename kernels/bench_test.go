@@ -104,3 +104,40 @@ func TestTune(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkGradient times one loss+gradient evaluation per iteration of the
+// 256²×1024 benchmark problems on the device: the knob gradient alone
+// (grid=false, the kernel grad) and with the grid gradient on a grid of the
+// knobs' own (grid=true, the kernel grad_grid).
+func BenchmarkGradient(b *testing.B) {
+	const size, T = 256, 1024
+	be := openTest(b)
+	ctx := context.Background()
+	for _, method := range []string{"dps", "diffpir"} {
+		p := benchProblem(b, method, size, T)
+		for _, grid := range []bool{false, true} {
+			b.Run(fmt.Sprintf("method=%s/grid=%v", method, grid), func(b *testing.B) {
+				ev, err := be.Prepare(ctx, p)
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer ev.Close()
+				k, gr := benchKnobs(p)
+				if grid {
+					k.Abar = append([]float64(nil), p.Grid.Abar...)
+					gr = append(gr, make([]float64, T+1))
+				}
+				// One untimed evaluation builds the kernels.
+				if _, err := ev.Evaluate(ctx, k, gr); err != nil {
+					b.Fatal(err)
+				}
+				for b.Loop() {
+					if _, err := ev.Evaluate(ctx, k, gr); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(p.Freqs.Len()*T*b.N)/b.Elapsed().Seconds(), "freqsteps/s")
+			})
+		}
+	}
+}

@@ -1,8 +1,9 @@
 // coeffs.cl — one step x_{i-1} = a·x_i + b·Ỹ + c·z of every method of
-// SPEC §6 and its partial derivatives with respect to the method's knobs,
-// the per-frequency knob rules (SPEC §6), the init of the recursion and the
-// forward recursion itself (SPEC §8), and the per-frequency loss against the
-// exact posterior (SPEC §3, §8). Every function works on the VW frequencies
+// SPEC §6 and its partial derivatives with respect to the method's knobs and
+// to the step's two grid values ᾱ_i, ᾱ_{i-1}, the per-frequency knob rules
+// (SPEC §6), the init of the recursion and its grid derivative, the forward
+// recursion itself (SPEC §8), and the per-frequency loss against the exact
+// posterior (SPEC §3, §8). Every function works on the VW frequencies
 // of one work-item at once (vreal, common.cl).
 //
 // Compiled after common.cl; METHOD selects the method at build time, so a
@@ -13,9 +14,12 @@
 // selects of both sides), so that a frequency's B, V and loss terms are
 // bit-identical to the CPU reference:
 //   denoise     solver/denoiser.go  denoise
-//   step_coeffs solver/<method>.go  coeffs   (one step, partials always)
+//   denoise_deriv, base_deriv
+//               solver/stepderiv.go denoiseDeriv, baseDeriv
+//   step_coeffs solver/<method>.go  coeffs   (one step; grid partials on request)
 //   rule_knob   solver/dps.go, solver/ddnm.go  rule
 //   init_state  solver/ddrm.go init, else (0, 1)
+//   init_deriv  solver/ddrm.go initDeriv, else (0, 0)
 //   forward     cpu/recursion.go    forward
 //   freq_loss   solver/loss.go      target and FreqLoss
 //
@@ -31,12 +35,16 @@
 #define NQ 1
 #endif
 
-// coeffs_t is solver.Coeffs: a, b, c² and their partials with respect to
-// knob 0 and knob 1.
+// coeffs_t is solver.Coeffs: a, b, c², their partials with respect to
+// knob 0 and knob 1, and with respect to the step's two grid values:
+// (gx0, gx1, gx2) = ∂(a, b, c²)/∂ᾱ_i (GridX) and (gp0, gp1, gp2) =
+// ∂(a, b, c²)/∂ᾱ_{i-1} (GridP).
 typedef struct {
     vreal a, b, c2;
     vreal da0, db0, dc20;
     vreal da1, db1, dc21;
+    vreal gx0, gx1, gx2;
+    vreal gp0, gp1, gp2;
 } coeffs_t;
 
 // denoise is the Gaussian denoiser of SPEC §5: g = Aλ/v, e = S/v,
@@ -48,13 +56,35 @@ static inline void denoise(__global const double *st, vreal lam, vreal *g, vreal
     *c = (1 - st[ST_ABAR]) * lam * iv;
 }
 
+// denoise_deriv is solver/stepderiv.go denoiseDeriv: ∂/∂ᾱ_i of the gains of
+// denoise, with v_x = λ - 1:
+//   g_x = λ(A_x v - A v_x)/v², e_x = (S_x v - S v_x)/v², c_x = -λ²/v².
+static inline void denoise_deriv(__global const double *st, vreal lam, vreal *gx, vreal *ex, vreal *cx) {
+    vreal v = st[ST_ABAR] * lam + 1 - st[ST_ABAR];
+    vreal iv2 = 1 / (v * v);
+    vreal vx = lam - 1;
+    *gx = lam * (st[ST_AX] * v - st[ST_A] * vx) * iv2;
+    *ex = (st[ST_SX] * v - st[ST_S] * vx) * iv2;
+    *cx = -lam * lam * iv2;
+}
+
+// base_deriv is solver/stepderiv.go baseDeriv: ∂a₀/∂ᾱ_i and ∂a₀/∂ᾱ_{i-1} of
+// the DDIM step a₀ = Ap g + d e at the base η.
+static inline void base_deriv(__global const double *st, vreal g, vreal e, vreal gx, vreal ex, vreal *ax, vreal *ap) {
+    *ax = st[ST_AP] * gx + st[ST_DX] * e + st[ST_D] * ex;
+    *ap = st[ST_APP] * g + st[ST_DP] * e;
+}
+
 // step_coeffs writes the coefficients of step i = j+1 with knob values k0,
 // k1 (ignored by methods with fewer knobs). spectral selects pigdm's r² = c.
-// The partials are always computed; forward passes do not read them and the
-// compiler drops them.
+// The knob partials are always computed; forward passes do not read them
+// and the compiler drops them. The grid partials are computed only with
+// grid set (they are left unset otherwise): every caller passes a constant,
+// but the knob-only gradient ran at half speed on PoCL when they were
+// computed unconditionally, even though it never reads them.
 static inline void step_coeffs(__global const double *st, int j, vreal lam, vreal rho, double sy, int spectral,
-                               vreal k0, vreal k1, coeffs_t *c) {
-    vreal g, e, cv;
+                               vreal k0, vreal k1, const int grid, coeffs_t *c) {
+    vreal g, e, cv, gx = 0, ex = 0, cx = 0;
     denoise(st, lam, &g, &e, &cv);
     const vreal zero = 0;
     c->a = zero;
@@ -66,6 +96,15 @@ static inline void step_coeffs(__global const double *st, int j, vreal lam, vrea
     c->da1 = zero;
     c->db1 = zero;
     c->dc21 = zero;
+    if (grid) {
+        denoise_deriv(st, lam, &gx, &ex, &cx);
+        c->gx0 = zero;
+        c->gx1 = zero;
+        c->gx2 = zero;
+        c->gp0 = zero;
+        c->gp1 = zero;
+        c->gp2 = zero;
+    }
 #if METHOD == METHOD_DDIM
     // a = Ap g + d e, c² = η² β̃, d = √max(0, 1 - ᾱ_{i-1} - η² β̃).
     vreal h = k0;
@@ -75,6 +114,16 @@ static inline void step_coeffs(__global const double *st, int j, vreal lam, vrea
     c->c2 = sig2;
     c->da0 = SEL(d > 0, -e * h * st[ST_BETA] / d, zero);
     c->dc20 = 2 * h * st[ST_BETA];
+    if (grid) {
+        // d_x = -η²β̃_x/(2d), d_p = -(1+η²β̃_p)/(2d) (0 where d = 0).
+        vreal h2 = h * h;
+        vreal dx = SEL(d > 0, -h2 * st[ST_BETAX] / (2 * d), zero);
+        vreal dp = SEL(d > 0, -(1 + h2 * st[ST_BETAP]) / (2 * d), zero);
+        c->gx0 = st[ST_AP] * gx + dx * e + d * ex;
+        c->gx2 = h2 * st[ST_BETAX];
+        c->gp0 = st[ST_APP] * g + dp * e;
+        c->gp2 = h2 * st[ST_BETAP];
+    }
 #elif METHOD == METHOD_DPS
     // a = a₀ - ζ g² ρ², b = ζ g ρ, c² = σ_i².
     vreal gr = g * rho;
@@ -84,19 +133,45 @@ static inline void step_coeffs(__global const double *st, int j, vreal lam, vrea
     c->c2 = (vreal)(st[ST_SIGMA] * st[ST_SIGMA]);
     c->da0 = -gr * gr;
     c->db0 = gr;
+    if (grid) {
+        vreal ax, ap;
+        base_deriv(st, g, e, gx, ex, &ax, &ap);
+        c->gx0 = ax - 2 * z * g * gx * rho * rho;
+        c->gx1 = z * gx * rho;
+        c->gx2 = (vreal)st[ST_SIGMA2X];
+        c->gp0 = ap;
+        c->gp2 = (vreal)st[ST_SIGMA2P];
+    }
 #elif METHOD == METHOD_PIGDM
     // k = w·kw, kw = Ap A r² g/(r² ρ² + σ_y²) (0 where 0/0); a = a₀ - k g ρ²,
     // b = k ρ.
     double sy2 = sy * sy;
+    vreal rr = rho * rho;
     vreal r2 = spectral ? cv : (vreal)(1 - st[ST_ABAR]);
-    vreal den = r2 * rho * rho + sy2;
+    vreal den = r2 * rr + sy2;
     vreal kw = SEL(den > 0, st[ST_AP] * st[ST_A] * r2 * g / den, zero);
     vreal k = k0 * kw;
-    c->a = st[ST_AP] * g + st[ST_D] * e - k * g * rho * rho;
+    c->a = st[ST_AP] * g + st[ST_D] * e - k * g * rr;
     c->b = k * rho;
     c->c2 = (vreal)(st[ST_SIGMA] * st[ST_SIGMA]);
-    c->da0 = -kw * g * rho * rho;
+    c->da0 = -kw * g * rr;
     c->db0 = kw * rho;
+    if (grid) {
+        // N = A r² g, kw_x = Ap (N_x den - N r²_x ρ²)/den², kw_p = Ap_p N/den.
+        vreal ax, ap;
+        base_deriv(st, g, e, gx, ex, &ax, &ap);
+        vreal r2x = spectral ? cx : (vreal)(-1.0);
+        vreal n = st[ST_A] * r2 * g;
+        vreal nx = st[ST_AX] * r2 * g + st[ST_A] * r2x * g + st[ST_A] * r2 * gx;
+        vreal kwx = SEL(den > 0, st[ST_AP] * (nx * den - n * r2x * rr) / (den * den), zero);
+        vreal kwp = SEL(den > 0, st[ST_APP] * n / den, zero);
+        c->gx0 = ax - k0 * (kwx * g + kw * gx) * rr;
+        c->gx1 = k0 * kwx * rho;
+        c->gx2 = (vreal)st[ST_SIGMA2X];
+        c->gp0 = ap - k0 * kwp * g * rr;
+        c->gp1 = k0 * kwp * rho;
+        c->gp2 = (vreal)st[ST_SIGMA2P];
+    }
 #elif METHOD == METHOD_DDNM
     // ρ > 0: a = κx (1-λ) g + κt, b = κx λ/ρ, c² = max(0, β̃ - (κx λ σ_y/ρ)²);
     // ρ = 0: the unconditional DDPM step a = κx g + κt, b = 0, c² = β̃.
@@ -112,6 +187,20 @@ static inline void step_coeffs(__global const double *st, int j, vreal lam, vrea
     c->da0 = SEL(rho == 0, zero, -st[ST_KAPPAX] * g);
     c->db0 = SEL(rho == 0, zero, st[ST_KAPPAX] / rho);
     c->dc20 = SEL(has * open != 0, -2 * t * st[ST_KAPPAX] * sy / rho, zero);
+    if (grid) {
+        // u = 1-λ (1 where ρ = 0); c²'s partials are 0 where it is clamped.
+        vreal u = 1 - lj;
+        vreal lr = lj / rho;
+        vreal c2x = SEL(open != 0, st[ST_BETAX] - 2 * t * st[ST_KAPPAXX] * lr * sy, zero);
+        vreal c2p = SEL(open != 0, st[ST_BETAP] - 2 * t * st[ST_KAPPAXP] * lr * sy, zero);
+        c->gx0 = SEL(rho == 0, st[ST_KAPPAXX] * g + st[ST_KAPPAX] * gx + st[ST_KAPPATX],
+                     st[ST_KAPPAXX] * u * g + st[ST_KAPPAX] * u * gx + st[ST_KAPPATX]);
+        c->gx1 = SEL(rho == 0, zero, st[ST_KAPPAXX] * lr);
+        c->gx2 = SEL(rho == 0, (vreal)st[ST_BETAX], c2x);
+        c->gp0 = SEL(rho == 0, st[ST_KAPPAXP] * g + st[ST_KAPPATP], st[ST_KAPPAXP] * u * g + st[ST_KAPPATP]);
+        c->gp1 = SEL(rho == 0, zero, st[ST_KAPPAXP] * lr);
+        c->gp2 = SEL(rho == 0, (vreal)st[ST_BETAP], c2p);
+    }
 #elif METHOD == METHOD_DDRM
     // Three regimes per frequency; s = √(1-η²), ∂s/∂η = -η/s.
     double ap = st[ST_AP], sp = st[ST_SP], sp2 = 1 - st[ST_ABARPREV];
@@ -122,7 +211,8 @@ static inline void step_coeffs(__global const double *st, int j, vreal lam, vrea
     vreal a1 = ap * g + s * sp * e;
     vreal a2 = g * (ap - s * sp * rho / sy);
     vreal b2 = (vreal)(s * sp / sy);
-    vreal q = st[ST_ABARPREV] * sy * sy / (rho * rho);
+    vreal rq = sy * sy / (rho * rho); // σ_y²/ρ²
+    vreal q = st[ST_ABARPREV] * rq;
     vreal c23 = sp2 - q * etab * etab;
     vreal open = SEL(c23 < 0, zero, (vreal)1);
     c23 = SEL(c23 < 0, zero, c23);
@@ -140,10 +230,28 @@ static inline void step_coeffs(__global const double *st, int j, vreal lam, vrea
     c->da1 = SEL(r3 != 0, -ap * g, zero);
     c->db1 = SEL(r3 != 0, ap / rho, zero);
     c->dc21 = SEL(r3 * open != 0, -2 * q * etab, zero);
+    if (grid) {
+        // Only g, e depend on ᾱ_i and only Ap, Sp, Sp² on ᾱ_{i-1}.
+        double app = st[ST_APP], spp = st[ST_SPP];
+        vreal gx1r = ap * gx + s * sp * ex;
+        vreal gx2r = gx * (ap - s * sp * rho / sy);
+        vreal gx3r = ap * (1 - etab) * gx;
+        vreal gp1r = app * g + s * spp * e;
+        vreal gp2r = g * (app - s * spp * rho / sy);
+        vreal gp3r = app * (1 - etab) * g;
+        vreal c2p3 = SEL(open != 0, -1 - rq * etab * etab, zero);
+        c->gx0 = SEL(r1 != 0, gx1r, SEL(r2 != 0, gx2r, gx3r));
+        c->gp0 = SEL(r1 != 0, gp1r, SEL(r2 != 0, gp2r, gp3r));
+        c->gp1 = SEL(r1 != 0, zero, SEL(r2 != 0, s * spp / sy, app * etab / rho));
+        c->gp2 = SEL(r3 != 0, c2p3, -eta * eta);
+    }
 #elif METHOD == METHOD_DIFFPIR
     // Proximal data step then re-noising; the last step (i = 1) has none.
     if (j == 0) {
         c->a = g;
+        if (grid) {
+            c->gx0 = gx;
+        }
     } else {
         double sy2 = sy * sy;
         double snr = st[ST_SNR];
@@ -169,6 +277,20 @@ static inline void step_coeffs(__global const double *st, int j, vreal lam, vrea
         c->da1 = SEL(r > 0, dr * ratio * u, zero);
         c->db1 = SEL(r > 0, -pp * dr * ratio * st[ST_A], zero);
         c->dc21 = (vreal)(1 - st[ST_ABARPREV]);
+        if (grid) {
+            // ρ_i moves with ᾱ_i through SNR, Sp/S with both levels.
+            vreal rix = k0 * sy2 * st[ST_SNRX];
+            vreal qx = dq * rix, px = dp * rix;
+            double ratiox = st[ST_SP] * st[ST_INVSX], ratiop = st[ST_SPP] * st[ST_INVS];
+            vreal ux = -(st[ST_AX] * qq * g + st[ST_A] * qx * g + st[ST_A] * qq * gx);
+            vreal wx = -r * (ratiox * st[ST_A] + ratio * st[ST_AX]);
+            vreal wp = st[ST_APP] - r * ratiop * st[ST_A];
+            c->gx0 = st[ST_AP] * (qx * g + qq * gx) + r * (ratiox * u + ratio * ux);
+            c->gx1 = px * w + pp * wx;
+            c->gp0 = st[ST_APP] * qq * g + r * ratiop * u;
+            c->gp1 = pp * wp;
+            c->gp2 = -zeta;
+        }
     }
 #elif METHOD == METHOD_ORACLE
     // DDIM(η) on the exact conditional mean: g_c, h_c (g_c = g, h_c = 0
@@ -180,6 +302,24 @@ static inline void step_coeffs(__global const double *st, int j, vreal lam, vrea
     c->a = st[ST_AP] * gc + st[ST_D] * (1 - st[ST_A] * gc) * st[ST_INVS];
     c->b = hc * (st[ST_AP] - st[ST_D] * st[ST_A] * st[ST_INVS]);
     c->c2 = (vreal)(st[ST_SIGMA] * st[ST_SIGMA]);
+    if (grid) {
+        // Through g_c, h_c (den_x = ρ² c_x) and A, 1/S, Ap, d.
+        vreal denx = rho * rho * cx;
+        vreal gcx = SEL(den > 0, sy2 * (gx * den - g * denx) / (den * den), gx);
+        vreal hcx = SEL(den > 0, rho * (cx * den - cv * denx) / (den * den), zero);
+        vreal res = 1 - st[ST_A] * gc;
+        vreal resx = -(st[ST_AX] * gc + st[ST_A] * gcx);
+        double invs = st[ST_INVS], dd = st[ST_D];
+        double kk = st[ST_AP] - dd * st[ST_A] * invs;
+        double kx = -(st[ST_DX] * st[ST_A] * invs + dd * st[ST_AX] * invs + dd * st[ST_A] * st[ST_INVSX]);
+        double kp = st[ST_APP] - st[ST_DP] * st[ST_A] * invs;
+        c->gx0 = st[ST_AP] * gcx + st[ST_DX] * res * invs + dd * resx * invs + dd * res * st[ST_INVSX];
+        c->gx1 = hcx * kk + hc * kx;
+        c->gx2 = (vreal)st[ST_SIGMA2X];
+        c->gp0 = st[ST_APP] * gc + st[ST_DP] * res * invs;
+        c->gp1 = hc * kp;
+        c->gp2 = (vreal)st[ST_SIGMA2P];
+    }
 #else
 #error "unknown METHOD"
 #endif
@@ -263,6 +403,24 @@ static inline void init_state(__global const double *restrict steps, int T, vrea
 #endif
 }
 
+// init_deriv writes ∂B/∂ᾱ_T and ∂V/∂ᾱ_T of init_state (solver/ddrm.go
+// initDeriv; zero for the standard init, which does not depend on the
+// grid).
+static inline void init_deriv(__global const double *restrict steps, int T, vreal rho, double sy, vreal *dB,
+                              vreal *dV) {
+#if METHOD == METHOD_DDRM
+    __global const double *s = steps + (size_t)(T - 1) * NS;
+    vreal t = s[ST_A] * sy / rho;
+    vreal on = SEL(rho * s[ST_S] > s[ST_A] * sy, (vreal)1, (vreal)0);
+    vreal clamped = SEL(1 - s[ST_ABAR] - t * t < 0, (vreal)1, (vreal)0);
+    *dB = SEL(on != 0, s[ST_AX] / rho, (vreal)0);
+    *dV = SEL(on != 0, SEL(clamped != 0, (vreal)0, -1 - 2 * t * s[ST_AX] * sy / rho), (vreal)(-1));
+#else
+    *dB = 0;
+    *dV = 0;
+#endif
+}
+
 // forward runs the recursion of the work-item's frequencies in sampling
 // order from their init (SPEC §8) and writes the output law (B, V):
 //
@@ -279,7 +437,7 @@ static inline void forward(__global const double *restrict steps, __global const
         vreal k0, k1;
         knob_values(knobs, st, rule, T, nb, j, bd, lam, rho, sy, &k0, &k1);
         coeffs_t c;
-        step_coeffs(st, j, lam, rho, sy, spectral, k0, k1, &c);
+        step_coeffs(st, j, lam, rho, sy, spectral, k0, k1, 0, &c);
         B = c.a * B + c.b;
         V = c.a * c.a * V + c.c2;
 #if STEP_BARRIER

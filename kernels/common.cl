@@ -77,10 +77,14 @@
 #define RULE_HEURISTIC 1
 #define RULE_REFERENCE 2
 
-// Step record: the host uploads solver.Problem.Steps as T records of NS
-// doubles, record j being step i = j+1 (SPEC §4–§5). The scalars are used
-// as uploaded, never recomputed.
-#define NS 13
+// Step record: the host uploads solver.Problem.Steps (or, for knobs with a
+// grid of their own, the steps of solver.Problem.ForKnobs) as T records of
+// NS doubles, record j being step i = j+1 (SPEC §4–§5). The scalars are
+// used as uploaded, never recomputed. ST_AX … ST_SNRX are
+// solver.StepDeriv: the derivatives of the scalars with respect to
+// x = ᾱ_i ("X") and p = ᾱ_{i-1} ("P"), for the grid gradient; the P entries
+// of step 1 are 0 (ᾱ_0 = 1 is fixed).
+#define NS 29
 #define ST_ABAR 0     // ᾱ_i
 #define ST_ABARPREV 1 // ᾱ_{i-1}
 #define ST_A 2        // √ᾱ_i
@@ -94,6 +98,22 @@
 #define ST_KAPPAT 10  // κt
 #define ST_SNR 11     // ᾱ_i/(1-ᾱ_i)
 #define ST_INVS 12    // 1/S
+#define ST_AX 13      // ∂A/∂x
+#define ST_SX 14      // ∂S/∂x
+#define ST_INVSX 15   // ∂(1/S)/∂x
+#define ST_APP 16     // ∂Ap/∂p
+#define ST_SPP 17     // ∂Sp/∂p
+#define ST_BETAX 18   // ∂β̃/∂x
+#define ST_BETAP 19   // ∂β̃/∂p
+#define ST_DX 20      // ∂d/∂x at the base η
+#define ST_DP 21      // ∂d/∂p at the base η
+#define ST_SIGMA2X 22 // ∂σ_i²/∂x at the base η
+#define ST_SIGMA2P 23 // ∂σ_i²/∂p at the base η
+#define ST_KAPPAXX 24 // ∂κx/∂x
+#define ST_KAPPAXP 25 // ∂κx/∂p
+#define ST_KAPPATX 26 // ∂κt/∂x
+#define ST_KAPPATP 27 // ∂κt/∂p
+#define ST_SNRX 28    // ∂SNR/∂x
 
 // SQRT_V_FLOOR is solver.SqrtVFloor, the clamp of ∂ℓ/∂V (SPEC §8).
 #define SQRT_V_FLOOR 1e-9

@@ -1,8 +1,9 @@
 // Package kernels is the OpenCL backend of spectune: it evaluates the loss
-// of SPEC §8 and its exact gradient with respect to the knob tables on an
-// OpenCL device in float64, with the same numbers as the pure-Go reference
-// in package cpu (per-frequency B, V and loss terms bit for bit; sums to
-// ~1e-15 relative). It needs no cgo: the OpenCL library is loaded at run
+// of SPEC §8 and its exact gradient with respect to the knob tables (and,
+// for knobs with a grid of their own, to the grid ᾱ_1 … ᾱ_T) on an OpenCL
+// device in float64, with the same numbers as the pure-Go reference in
+// package cpu (per-frequency B, V, loss terms and gradient contributions
+// bit for bit; sums to ~1e-15 relative). It needs no cgo: the OpenCL library is loaded at run
 // time by package cl, and [Open] returns an error wrapping
 // [solver.ErrNoOpenCL] where there is none.
 //
@@ -19,11 +20,13 @@
 //
 //	common.cl    precision (cl_khr_fp64, FP_CONTRACT off), tunables with
 //	             defaults, work-group reductions
-//	coeffs.cl    every method's step coefficients a, b, c² and partials
-//	             (SPEC §5–§6), knob rules, init, forward recursion, loss
+//	coeffs.cl    every method's step coefficients a, b, c² and their knob
+//	             and grid partials (SPEC §5–§6), knob rules, init and its
+//	             grid derivative, forward recursion, loss
 //	transfer.cl  kernel transfer: (B, V) per frequency (SPEC §8)
 //	loss.cl      kernel loss: per-group loss partials, no gradient
 //	grad.cl      kernels grad (loss partials and per-group, per-step
+//	             gradient sums), grad_grid (grad plus per-group grid
 //	             gradient sums) and grad_reduce (sum over groups)
 //
 // Each family compiles alone after common.cl and coeffs.cl with no options.
@@ -49,6 +52,27 @@
 // order and results are deterministic; loss partials per group are added
 // on the host in group order with compensated sums ([solver.Sum]).
 //
+// The step scalars are uploaded once per problem as T records of NS
+// doubles (common.cl): the solver.Step scalars, then their derivatives
+// solver.StepDeriv. Knobs with a grid of their own (solver.Knobs.Abar) are
+// evaluated on solver.Problem.ForKnobs: their step records are uploaded for
+// that evaluation (O(T)), and the problem's own are uploaded again by the
+// next evaluation without a grid.
+//
+// The grid gradient (a gradient slice with one more table, of T+1 entries)
+// runs grad_grid instead of grad: the same kernel body, with step_coeffs
+// also computing ∂(a, b, c²)/∂ᾱ_i and ∂/∂ᾱ_{i-1} (only there: computed
+// unconditionally, the unused grid partials halved the speed of the
+// knob-only gradient on PoCL). Each work-item adds, per level ᾱ_i, step
+// i's contribution and step i+1's as cpu/recursion.go adjointGrid does, and
+// stores the sum over its lanes in the scratch slot of V_{i-1}, which the
+// adjoint pass has consumed by then; after the pass the group sums each
+// level over its work-items in order into one slot of T+1 levels per
+// group (one barrier in all, instead of a reduction per step), and
+// grad_reduce adds those slots over the chunk's groups in order and over
+// chunks, like the knob slots. Methods without knobs (oracle) have only
+// grad_grid.
+//
 // The record of B_i, V_i is laid out [group][step][B|V][work-item][lane]:
 // coalesced within a step, and one contiguous block per group. It lives in
 // __local memory when one group's 16·T·WGS·VW bytes fit (SCRATCH_LOCAL, the
@@ -63,7 +87,9 @@
 //
 // Memory per evaluation is bounded independently of N: frequencies are
 // processed in chunks of whole groups such that a chunk's device memory
-// (global record, gradient slots, transfer outputs) stays below
+// (global record, gradient and grid-gradient slots, transfer outputs; the
+// grid slots are allocated by the first evaluation that asks for the grid
+// gradient, but always counted) stays below
 // min(256 MiB, MaxMemAllocSize/4); the host loops over chunks and checks
 // the context between them. Only the problem's own arrays (λ, ρ, m, band,
 // per-group tables) are O(N).
@@ -91,7 +117,10 @@
 // ~1.7e9 freq-steps/s). Before explicit vectors PoCL ran the work-items
 // scalar (its work-item loop vectoriser gives up on kernels whose
 // work-items loop over steps) and was slower than the cpu backend; with a
-// global record the gradient cost about 25% more (DRAM traffic).
+// global record the gradient cost about 25% more (DRAM traffic). With the
+// grid gradient as well (grad_grid, a grid of the knobs' own) an evaluation
+// runs at about 0.6× the knob-only speed for dps and 0.7× for diffpir
+// (BenchmarkGradient in bench_test.go, best of 3 runs of -benchtime 5x).
 //
 // # Debugging
 //

@@ -13,15 +13,17 @@ import (
 
 // Evaluator evaluates one problem on the device. Prepare uploads the
 // problem once (step scalars, frequencies in band order, the launch
-// tables) and allocates every buffer an evaluation needs; Evaluate then
-// only uploads the knob tables and reads back the per-group loss partials
-// and the T×B gradient. It is not safe for concurrent use.
+// tables) and allocates every buffer an evaluation needs, except the grid
+// gradient's, which the first evaluation that asks for one allocates;
+// Evaluate then only uploads the knob tables (and, for knobs with a grid of
+// their own, that grid's step records, O(T)) and reads back the per-group
+// loss partials and the gradient. It is not safe for concurrent use.
 //
 // Evaluate with a gradient runs, per chunk of frequencies, the grad kernel
 // (forward pass recording states, loss partials, adjoint pass with per-step
-// work-group reductions) and grad_reduce (sum over the chunk's groups,
-// accumulated over chunks on the device); without one it runs the loss
-// kernel, which needs no scratch.
+// work-group reductions), or grad_grid when the grid gradient is asked for,
+// and grad_reduce (sum over the chunk's groups, accumulated over chunks on
+// the device); without one it runs the loss kernel, which needs no scratch.
 type Evaluator struct {
 	b   *Backend
 	p   *solver.Problem
@@ -32,14 +34,22 @@ type Evaluator struct {
 	// localScratch: the gradient record lives in __local memory.
 	localScratch bool
 
-	kTransfer, kLoss, kGrad, kReduce *cl.Kernel
+	kTransfer, kLoss, kGrad, kGradGrid, kReduce *cl.Kernel
 
 	steps, knobs, lambda, rho, mult, band *cl.MemObject
 	groups, bandSlots                     *cl.MemObject
 	scratch, out, part, gpart, gacc       *cl.MemObject
-	bufs                                  []*cl.MemObject
+	// ggpart (T+1 levels per group of a chunk) and ggacc (T+1) hold the
+	// grid gradient; nil until an evaluation asks for it.
+	ggpart, ggacc *cl.MemObject
+	bufs          []*cl.MemObject
 
 	knobHost, partHost, gaccHost, outHost []float64
+	stepHost, ggaccHost                   []float64
+	// knobGrid reports that the step buffer holds the records of a knob
+	// grid (or an upload that may have failed half-way) rather than the
+	// problem's own, so that the next evaluation without one restores them.
+	knobGrid bool
 
 	pending []pendingEvent
 	stats   Stats
@@ -101,9 +111,12 @@ func (e *Evaluator) Stats() Stats {
 
 // chunkBytes returns the device memory one work-group of gsize frequencies
 // needs per chunk: its gradient record (unless local), one gradient slot per
-// knob and step, its transfer outputs and loss partials.
+// knob and step, one grid-gradient slot per level (T+1), its transfer
+// outputs and loss partials. The grid slots count even before any
+// evaluation asks for them, so that the chunks never change (nor their
+// memory exceed the budget) when one does.
 func chunkBytes(T, nq, gsize int, localScratch bool) int64 {
-	b := int64(8*nq*T) + int64(16*gsize) + 16
+	b := int64(8*nq*T) + int64(8*(T+1)) + int64(16*gsize) + 16
 	if !localScratch {
 		b += scratchPerFreq(T) * int64(gsize)
 	}
@@ -155,8 +168,8 @@ func newEvaluator(b *Backend, p *solver.Problem) (e *Evaluator, err error) {
 	for _, k := range []struct {
 		dst  **cl.Kernel
 		name string
-	}{{&e.kTransfer, "transfer"}, {&e.kLoss, "loss"}, {&e.kGrad, "grad"}, {&e.kReduce, "grad_reduce"}} {
-		if e.nq == 0 && (k.name == "grad" || k.name == "grad_reduce") {
+	}{{&e.kTransfer, "transfer"}, {&e.kLoss, "loss"}, {&e.kGrad, "grad"}, {&e.kGradGrid, "grad_grid"}, {&e.kReduce, "grad_reduce"}} {
+		if e.nq == 0 && k.name == "grad" {
 			continue // compiled out for methods without knobs
 		}
 		if *k.dst, err = prog.CreateKernel(k.name); err != nil {
@@ -164,14 +177,11 @@ func newEvaluator(b *Backend, p *solver.Problem) (e *Evaluator, err error) {
 		}
 	}
 
-	steps := make([]float64, 0, e.T*nsStep)
-	for _, s := range p.Steps {
-		steps = append(steps, s.Abar, s.AbarPrev, s.A, s.S, s.Ap, s.Sp, s.Beta, s.Sigma, s.D, s.KappaX, s.KappaT, s.SNR, s.InvS)
-	}
+	e.stepHost = stepRecords(e.stepHost, p.Steps)
 	fr := &p.Freqs
 	G := len(lay.groups) / 3
 	bufs := []bufSpec{
-		{dst: &e.steps, f64: steps},
+		{dst: &e.steps, f64: e.stepHost},
 		{dst: &e.knobs, n: max(1, e.nq*e.T*e.nb)},
 		{dst: &e.lambda, f64: paddedCopy(lay, fr.Lambda, 0)},
 		{dst: &e.rho, f64: paddedCopy(lay, fr.Rho, 0)},
@@ -182,11 +192,11 @@ func newEvaluator(b *Backend, p *solver.Problem) (e *Evaluator, err error) {
 		{dst: &e.out, n: 2 * lay.chunkCap},
 		{dst: &e.part, n: 2 * G},
 	}
-	if e.nq > 0 {
-		bufs = append(bufs, bufSpec{dst: &e.gpart, n: e.nq * lay.maxSlots * e.T}, bufSpec{dst: &e.gacc, n: e.nq * e.T * e.nb})
-		if !local {
-			bufs = append(bufs, bufSpec{dst: &e.scratch, n: 2 * e.T * lay.chunkCap})
-		}
+	// Methods without knobs still need scratch for the grid gradient, and
+	// pass their (minimal) gpart and gacc to grad_grid and grad_reduce.
+	bufs = append(bufs, bufSpec{dst: &e.gpart, n: e.nq * lay.maxSlots * e.T}, bufSpec{dst: &e.gacc, n: e.nq * e.T * e.nb})
+	if !local {
+		bufs = append(bufs, bufSpec{dst: &e.scratch, n: 2 * e.T * lay.chunkCap})
 	}
 	for _, s := range bufs {
 		if err := e.alloc(s); err != nil {
@@ -203,7 +213,21 @@ func newEvaluator(b *Backend, p *solver.Problem) (e *Evaluator, err error) {
 }
 
 // nsStep is NS in common.cl: doubles per step record.
-const nsStep = 13
+const nsStep = 29
+
+// stepRecords writes the step records of common.cl (ST_*) for steps into
+// dst, reusing its storage, and returns it.
+func stepRecords(dst []float64, steps []solver.Step) []float64 {
+	dst = dst[:0]
+	for i := range steps {
+		s := &steps[i]
+		d := &s.Deriv
+		dst = append(dst, s.Abar, s.AbarPrev, s.A, s.S, s.Ap, s.Sp, s.Beta, s.Sigma, s.D, s.KappaX, s.KappaT, s.SNR, s.InvS,
+			d.AX, d.SX, d.InvSX, d.ApP, d.SpP, d.BetaX, d.BetaP, d.DX, d.DP, d.Sigma2X, d.Sigma2P,
+			d.KappaXX, d.KappaXP, d.KappaTX, d.KappaTP, d.SNRX)
+	}
+	return dst
+}
 
 // bufSpec describes one device buffer: its contents (f64 or i32), or its
 // length in doubles when the kernels fill it.
@@ -348,6 +372,39 @@ func (e *Evaluator) uploadKnobs(k *solver.Knobs) error {
 	return e.write(e.knobs, e.knobHost, "knobs")
 }
 
+// uploadSteps makes the step buffer hold the steps k is evaluated on: those
+// of the knobs' own grid (solver.Problem.ForKnobs) when k has one, else the
+// problem's, re-uploaded only when an earlier evaluation replaced them.
+func (e *Evaluator) uploadSteps(k *solver.Knobs) error {
+	if k.Abar == nil && !e.knobGrid {
+		return nil
+	}
+	// Until the problem's own records are back, the buffer is not theirs.
+	e.knobGrid = true
+	e.stepHost = stepRecords(e.stepHost, e.p.ForKnobs(k).Steps)
+	if err := e.write(e.steps, e.stepHost, "steps"); err != nil {
+		return err
+	}
+	e.knobGrid = k.Abar != nil
+	return nil
+}
+
+// ensureGrid allocates the grid gradient's buffers on first use: T+1
+// slots per group of the largest chunk, and the T+1 accumulators.
+func (e *Evaluator) ensureGrid() error {
+	if e.ggpart != nil {
+		return nil
+	}
+	groups := e.lay.chunkCap / e.lay.gsize
+	for _, s := range []bufSpec{{dst: &e.ggpart, n: groups * (e.T + 1)}, {dst: &e.ggacc, n: e.T + 1}} {
+		if err := e.alloc(s); err != nil {
+			return err
+		}
+	}
+	e.ggaccHost = make([]float64, e.T+1)
+	return nil
+}
+
 func (e *Evaluator) write(buf *cl.MemObject, data []float64, what string) error {
 	ev, err := e.b.queue.EnqueueWriteBufferFloat64(buf, true, 0, data, nil)
 	if err != nil {
@@ -400,8 +457,10 @@ func (e *Evaluator) runLoss(c chunk, rule solver.Rule) error {
 }
 
 // runGrad leaves chunk c's loss partials in part (as runLoss) and its
-// per-group, per-band, per-step gradient sums in gpart[q][0:c.slots][0:T].
-func (e *Evaluator) runGrad(c chunk) error {
+// per-group, per-band, per-step gradient sums in gpart[q][0:c.slots][0:T];
+// with grid (grad_grid) also its per-group grid gradient sums in
+// ggpart[0:c.groups][0:T+1], which ensureGrid must have allocated.
+func (e *Evaluator) runGrad(c chunk, grid bool) error {
 	if err := e.poisonBuf(e.gpart); err != nil {
 		return err
 	}
@@ -409,30 +468,53 @@ func (e *Evaluator) runGrad(c chunk) error {
 	if e.localScratch {
 		scratch = cl.LocalBuffer(int(scratchPerFreq(e.T)) * e.lay.gsize)
 	}
-	return e.launch(e.kGrad, c.groups*e.b.par.WGS, int32(c.base), int32(e.T), int32(e.nb), e.spectral, e.p.SigmaY,
+	args := []any{int32(c.base), int32(e.T), int32(e.nb), e.spectral, e.p.SigmaY,
 		e.steps, e.knobs, e.lambda, e.rho, e.mult, e.band, e.groups, int32(c.gbase), int32(e.lay.maxSlots),
-		scratch, e.part, e.gpart)
+		scratch, e.part, e.gpart}
+	if !grid {
+		return e.launch(e.kGrad, c.groups*e.b.par.WGS, args...)
+	}
+	if err := e.poisonBuf(e.ggpart); err != nil {
+		return err
+	}
+	return e.launch(e.kGradGrid, c.groups*e.b.par.WGS, append(args, e.ggpart)...)
 }
 
-// runReduce sums chunk ci's gpart into gacc (stores for the first chunk,
-// adds for later ones).
-func (e *Evaluator) runReduce(ci int) error {
+// runReduce sums chunk c's (number ci) gpart into gacc and, with grid, its
+// ggpart into ggacc (stores for the first chunk, adds for later ones).
+func (e *Evaluator) runReduce(ci int, c chunk, grid bool) error {
 	if ci == 0 {
 		if err := e.poisonBuf(e.gacc); err != nil {
 			return err
+		}
+		if grid {
+			if err := e.poisonBuf(e.ggacc); err != nil {
+				return err
+			}
 		}
 	}
 	acc := int32(0)
 	if ci > 0 {
 		acc = 1
 	}
-	return e.launch(e.kReduce, e.nq*e.nb*e.T, int32(e.T), int32(e.nb), int32(e.lay.maxSlots), e.bandSlots, int32(ci), acc,
-		e.gpart, e.gacc)
+	items, ggroups := e.nq*e.nb*e.T, int32(0)
+	// grad_reduce takes grid buffers even without the grid (ggroups = 0),
+	// when it touches neither, and they may not be allocated yet.
+	ggpart, ggacc := e.gpart, e.gacc
+	if grid {
+		items += e.T + 1
+		ggroups, ggpart, ggacc = int32(c.groups), e.ggpart, e.ggacc
+	}
+	return e.launch(e.kReduce, items, int32(e.T), int32(e.nb), int32(e.lay.maxSlots), e.bandSlots, int32(ci), acc,
+		e.gpart, e.gacc, ggroups, ggpart, ggacc)
 }
 
 // Evaluate returns the loss of k (SPEC §8) and, when grad is non-nil,
 // writes ∂L/∂knob into it (the shape of k.Values). Gradients exist for
-// table knobs only. Cancelling ctx stops between chunks.
+// table knobs only. When k carries a grid of its own (k.Abar), k is
+// evaluated on that grid, and grad may hold one more table of T+1 entries,
+// which receives ∂L/∂ᾱ_0 … ∂L/∂ᾱ_T (entry 0 is 0; see
+// [solver.GridGradient]). Cancelling ctx stops between chunks.
 func (e *Evaluator) Evaluate(ctx context.Context, k *solver.Knobs, grad [][]float64) (solver.Loss, error) {
 	if err := e.check(k); err != nil {
 		return solver.Loss{}, err
@@ -441,16 +523,23 @@ func (e *Evaluator) Evaluate(ctx context.Context, k *solver.Knobs, grad [][]floa
 		if k.Rule != solver.RuleTable {
 			return solver.Loss{}, fmt.Errorf("kernels: no gradient for %s knobs (only for tables)", k.Rule)
 		}
-		if len(grad) != len(k.Values) {
-			return solver.Loss{}, fmt.Errorf("kernels: gradient has %d tables, the knobs %d", len(grad), len(k.Values))
+		if len(grad) != len(k.Values) && (k.Abar == nil || len(grad) != len(k.Values)+1) {
+			if k.Abar == nil {
+				return solver.Loss{}, fmt.Errorf("kernels: gradient has %d tables, the knobs %d", len(grad), len(k.Values))
+			}
+			return solver.Loss{}, fmt.Errorf("kernels: gradient has %d tables, the knobs %d (%d with the grid table)", len(grad), len(k.Values), len(k.Values)+1)
 		}
-		for q := range grad {
+		for q := range k.Values {
 			if len(grad[q]) != len(k.Values[q]) {
 				return solver.Loss{}, fmt.Errorf("kernels: gradient table %d has %d entries, the knob table %d", q, len(grad[q]), len(k.Values[q]))
 			}
 		}
 	}
-	l, err := e.evaluate(ctx, k, grad)
+	gg, err := solver.GridGradient(k, grad)
+	if err != nil {
+		return solver.Loss{}, err
+	}
+	l, err := e.evaluate(ctx, k, grad, gg)
 	if err != nil {
 		e.abandon()
 		return solver.Loss{}, err
@@ -458,8 +547,13 @@ func (e *Evaluator) Evaluate(ctx context.Context, k *solver.Knobs, grad [][]floa
 	return l, nil
 }
 
-func (e *Evaluator) evaluate(ctx context.Context, k *solver.Knobs, grad [][]float64) (solver.Loss, error) {
+// evaluate runs the evaluation that Evaluate has checked; gg is the grid
+// gradient table, nil when not asked for.
+func (e *Evaluator) evaluate(ctx context.Context, k *solver.Knobs, grad [][]float64, gg []float64) (solver.Loss, error) {
 	if err := ctx.Err(); err != nil {
+		return solver.Loss{}, err
+	}
+	if err := e.uploadSteps(k); err != nil {
 		return solver.Loss{}, err
 	}
 	if err := e.uploadKnobs(k); err != nil {
@@ -468,15 +562,23 @@ func (e *Evaluator) evaluate(ctx context.Context, k *solver.Knobs, grad [][]floa
 	if err := e.poisonBuf(e.part); err != nil {
 		return solver.Loss{}, err
 	}
-	withGrad := grad != nil && e.nq > 0
+	withGrid := gg != nil
+	if withGrid {
+		if err := e.ensureGrid(); err != nil {
+			return solver.Loss{}, err
+		}
+	}
+	// The knob gradient comes with every gradient launch (grad_grid
+	// computes it too); methods without knobs have none.
+	withGrad := grad != nil && e.nq > 0 || withGrid
 	for ci, c := range e.lay.chunks {
 		if err := ctx.Err(); err != nil {
 			return solver.Loss{}, err
 		}
 		var err error
 		if withGrad {
-			if err = e.runGrad(c); err == nil {
-				err = e.runReduce(ci)
+			if err = e.runGrad(c, withGrid); err == nil {
+				err = e.runReduce(ci, c, withGrid)
 			}
 		} else {
 			err = e.runLoss(c, k.Rule)
@@ -491,8 +593,13 @@ func (e *Evaluator) evaluate(ctx context.Context, k *solver.Knobs, grad [][]floa
 	if err := e.read(e.part, 0, e.partHost, "loss partials"); err != nil {
 		return solver.Loss{}, err
 	}
-	if withGrad {
+	if withGrad && e.nq > 0 {
 		if err := e.read(e.gacc, 0, e.gaccHost, "gradient"); err != nil {
+			return solver.Loss{}, err
+		}
+	}
+	if withGrid {
+		if err := e.read(e.ggacc, 0, e.ggaccHost, "grid gradient"); err != nil {
 			return solver.Loss{}, err
 		}
 	}
@@ -511,10 +618,13 @@ func (e *Evaluator) evaluate(ctx context.Context, k *solver.Knobs, grad [][]floa
 	l.Total = l.Mean + l.Variance
 	if withGrad {
 		m := e.T * e.nb
-		for q := range grad {
+		for q := range k.Values {
 			for j := range grad[q] {
 				grad[q][j] = e.gaccHost[q*m+j] / n
 			}
+		}
+		for i := range gg {
+			gg[i] = e.ggaccHost[i] / n
 		}
 		e.stats.Gradients++
 	}
@@ -545,7 +655,8 @@ func (e *Evaluator) throttle() error {
 }
 
 // Transfer writes the output law N(B_f Ỹ, V_f) of every merged frequency f
-// into dstB and dstV (SPEC §8), each of length Freqs.Len().
+// into dstB and dstV (SPEC §8), each of length Freqs.Len(), on the knobs'
+// own grid when k has one.
 func (e *Evaluator) Transfer(ctx context.Context, k *solver.Knobs, dstB, dstV []float64) error {
 	if err := e.check(k); err != nil {
 		return err
@@ -563,6 +674,9 @@ func (e *Evaluator) Transfer(ctx context.Context, k *solver.Knobs, dstB, dstV []
 
 func (e *Evaluator) transfer(ctx context.Context, k *solver.Knobs, dstB, dstV []float64) error {
 	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := e.uploadSteps(k); err != nil {
 		return err
 	}
 	if err := e.uploadKnobs(k); err != nil {
@@ -613,7 +727,7 @@ func (e *Evaluator) release() {
 	}
 	e.closed = true
 	e.abandon()
-	for _, k := range []*cl.Kernel{e.kTransfer, e.kLoss, e.kGrad, e.kReduce} {
+	for _, k := range []*cl.Kernel{e.kTransfer, e.kLoss, e.kGrad, e.kGradGrid, e.kReduce} {
 		k.Release()
 	}
 	for _, b := range e.bufs {

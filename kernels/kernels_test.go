@@ -60,12 +60,36 @@ func randKnobs(p *solver.Problem, seed uint64) *solver.Knobs {
 	return k
 }
 
+// newGrad returns gradient tables for k: one per knob, and the grid table
+// (T+1 entries) when k has a grid of its own.
 func newGrad(k *solver.Knobs) [][]float64 {
-	g := make([][]float64, len(k.Values))
+	g := make([][]float64, len(k.Values), len(k.Values)+1)
 	for q := range g {
 		g[q] = make([]float64, len(k.Values[q]))
 	}
+	if k.Abar != nil {
+		g = append(g, make([]float64, len(k.Abar)))
+	}
 	return g
+}
+
+// randomAbar returns the problem's grid with every log ᾱ_i (i ≥ 1) scaled by
+// a random factor in [0.75, 1.25], kept strictly decreasing, as the
+// contract suite's grid gradient test does.
+func randomAbar(t testing.TB, p *solver.Problem, seed uint64) []float64 {
+	t.Helper()
+	r := rand.New(rand.NewPCG(seed, 11))
+	for range 100 {
+		ab := append([]float64(nil), p.Grid.Abar...)
+		for i := 1; i < len(ab); i++ {
+			ab[i] = math.Exp(math.Log(ab[i]) * (0.75 + 0.5*r.Float64()))
+		}
+		if (solver.Grid{Name: "random", Abar: ab}).Validate() == nil {
+			return ab
+		}
+	}
+	t.Fatal("no random grid")
+	return nil
 }
 
 func relErr(got, want float64) float64 {
@@ -76,9 +100,10 @@ func relErr(got, want float64) float64 {
 }
 
 // compareWithCPU evaluates k (and the method's rules) on ev and on the CPU
-// reference: loss to 1e-12 relative, gradient to 1e-10 of its largest
-// entry, and the transfer (B, V) bit for bit, since every per-frequency
-// operation is the reference's in the same order.
+// reference: loss to 1e-12 relative, each gradient table (the knobs', and
+// the grid's when k has a grid of its own) to 1e-10 of its largest entry,
+// and the transfer (B, V) bit for bit, since every per-frequency operation
+// is the reference's in the same order.
 func compareWithCPU(t *testing.T, p *solver.Problem, ev solver.Evaluator, k *solver.Knobs) {
 	t.Helper()
 	ctx := context.Background()
@@ -89,9 +114,11 @@ func compareWithCPU(t *testing.T, p *solver.Problem, ev solver.Evaluator, k *sol
 	defer ref.Close()
 	knobs := []*solver.Knobs{k}
 	if r, err := p.Reference(); err == nil {
+		r.Abar = k.Abar
 		knobs = append(knobs, r)
 	}
 	if h := p.Heuristic(); h.Rule != solver.RuleTable {
+		h.Abar = k.Abar
 		knobs = append(knobs, h)
 	}
 	for _, k := range knobs {
@@ -113,21 +140,7 @@ func compareWithCPU(t *testing.T, p *solver.Problem, ev solver.Evaluator, k *sol
 				break
 			}
 		}
-		if g != nil {
-			scale := 0.0
-			for _, row := range gr {
-				for _, v := range row {
-					scale = math.Max(scale, math.Abs(v))
-				}
-			}
-			for q := range g {
-				for j := range g[q] {
-					if d := math.Abs(g[q][j] - gr[q][j]); !(d <= 1e-10*scale) {
-						t.Fatalf("%s knobs: gradient knob %d entry %d: %.17g, cpu %.17g (diff %.3g, max|g| %.3g)", k.Rule, q, j, g[q][j], gr[q][j], d, scale)
-					}
-				}
-			}
-		}
+		compareTables(t, fmt.Sprintf("%s knobs", k.Rule), g, gr, k.Names, 1e-10)
 		n := p.Freqs.Len()
 		B, V, Br, Vr := make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
 		if err := ev.Transfer(ctx, k, B, V); err != nil {
@@ -139,6 +152,28 @@ func compareWithCPU(t *testing.T, p *solver.Problem, ev solver.Evaluator, k *sol
 		for f := range B {
 			if B[f] != Br[f] || V[f] != Vr[f] {
 				t.Fatalf("%s knobs: transfer of frequency %d is (%.17g, %.17g), cpu (%.17g, %.17g)", k.Rule, f, B[f], V[f], Br[f], Vr[f])
+			}
+		}
+	}
+}
+
+// compareTables fails unless every table of got matches want to tol times
+// the table's largest |want| entry; names are the tables' names (the
+// knobs', then "abar" for a grid table).
+func compareTables(t *testing.T, what string, got, want [][]float64, names []string, tol float64) {
+	t.Helper()
+	for q := range want {
+		name := "abar"
+		if q < len(names) {
+			name = names[q]
+		}
+		scale := 0.0
+		for _, v := range want[q] {
+			scale = math.Max(scale, math.Abs(v))
+		}
+		for j := range want[q] {
+			if d := math.Abs(got[q][j] - want[q][j]); !(d <= tol*scale) {
+				t.Fatalf("%s: gradient %s entry %d: %.17g, cpu %.17g (diff %.3g, max|g| %.3g)", what, name, j, got[q][j], want[q][j], d, scale)
 			}
 		}
 	}
@@ -229,7 +264,7 @@ func TestPoison(t *testing.T) {
 	for _, tc := range []struct {
 		method string
 		global bool
-	}{{"dps", true}, {"dps", false}, {"diffpir", true}, {"diffpir", false}} {
+	}{{"dps", true}, {"dps", false}, {"diffpir", true}, {"diffpir", false}, {"oracle", true}, {"oracle", false}} {
 		t.Run(fmt.Sprintf("%s/global=%v", tc.method, tc.global), func(t *testing.T) {
 			b.globalScratch = tc.global
 			p := lineProblem(t, tc.method, n, T, 3, 5)
@@ -278,32 +313,60 @@ func TestPoison(t *testing.T) {
 					t.Fatal(err)
 				}
 				checkPart(t, "loss", readAll(e.part), c)
-				// grad: partials as for loss, and the chunk's slots of
-				// every knob and step in gpart.
-				if err := e.poisonBuf(e.part); err != nil {
-					t.Fatal(err)
-				}
-				if err := e.runGrad(c); err != nil {
-					t.Fatal(err)
-				}
-				checkPart(t, "grad", readAll(e.part), c)
-				gp := readAll(e.gpart)
-				for i, v := range gp {
-					slot := i / T % lay.maxSlots
-					q := i / T / lay.maxSlots
-					written := q < e.nq && slot < c.slots
-					if written == math.IsNaN(v) {
-						t.Fatalf("chunk %d grad: gpart[%d] (knob %d slot %d) = %v (written %v; %d slots)", ci, i, q, slot, v, written, c.slots)
+				// grad, then grad_grid: partials as for loss, and the
+				// chunk's slots of every knob and step in gpart; grad_grid
+				// also the chunk's groups' T+1 levels in ggpart.
+				for _, grid := range []bool{false, true} {
+					if !grid && e.nq == 0 {
+						continue // no knob-only gradient
 					}
-				}
-				// grad_reduce: every gradient entry, on every chunk.
-				if ci == 0 {
-					if err := e.runReduce(ci); err != nil {
+					if err := e.poisonBuf(e.part); err != nil {
 						t.Fatal(err)
 					}
-					for i, v := range readAll(e.gacc) {
-						if math.IsNaN(v) {
-							t.Fatalf("grad_reduce left gacc[%d] unwritten", i)
+					if grid {
+						if err := e.ensureGrid(); err != nil {
+							t.Fatal(err)
+						}
+					}
+					if err := e.runGrad(c, grid); err != nil {
+						t.Fatal(err)
+					}
+					checkPart(t, fmt.Sprintf("grad (grid %v)", grid), readAll(e.part), c)
+					for i, v := range readAll(e.gpart) {
+						slot := i / T % lay.maxSlots
+						q := i / T / lay.maxSlots
+						written := q < e.nq && slot < c.slots
+						if e.nq > 0 && written == math.IsNaN(v) {
+							t.Fatalf("chunk %d grad (grid %v): gpart[%d] (knob %d slot %d) = %v (written %v; %d slots)", ci, grid, i, q, slot, v, written, c.slots)
+						}
+					}
+					if grid {
+						for i, v := range readAll(e.ggpart) {
+							written := i < c.groups*(T+1)
+							if written == math.IsNaN(v) {
+								t.Fatalf("chunk %d grad_grid: ggpart[%d] (group %d level %d) = %v (written %v; %d groups)", ci, i, i/(T+1), i%(T+1), v, written, c.groups)
+							}
+						}
+					}
+					// grad_reduce: every gradient entry, on every chunk.
+					if ci != 0 {
+						continue
+					}
+					if err := e.runReduce(ci, c, grid); err != nil {
+						t.Fatal(err)
+					}
+					if e.nq > 0 {
+						for i, v := range readAll(e.gacc) {
+							if math.IsNaN(v) {
+								t.Fatalf("grad_reduce (grid %v) left gacc[%d] unwritten", grid, i)
+							}
+						}
+					}
+					if grid {
+						for i, v := range readAll(e.ggacc) {
+							if math.IsNaN(v) {
+								t.Fatalf("grad_reduce left ggacc[%d] unwritten", i)
+							}
 						}
 					}
 				}
@@ -312,8 +375,12 @@ func TestPoison(t *testing.T) {
 				t.Fatal(err)
 			}
 			// And the whole evaluation, poisoned before every launch, still
-			// matches the reference.
+			// matches the reference, on the problem's grid and on one of
+			// the knobs' own.
 			compareWithCPU(t, p, ev, k)
+			kg := k.Clone()
+			kg.Abar = randomAbar(t, p, 7)
+			compareWithCPU(t, p, ev, kg)
 		})
 	}
 }
@@ -357,6 +424,7 @@ func TestFamiliesCompileAlone(t *testing.T) {
 	}
 	check("ddrm, VW 4, local, tree", sources(), buildOptions("ddrm", params{WGS: 8, VW: 4}, true))
 	check("diffpir, VW 2, serial, barrier", sources(), buildOptions("diffpir", params{WGS: 4, VW: 2, StepBarrier: true, ReduceSerial: true}, false))
+	check("oracle (no knobs), VW 2, serial", sources(), buildOptions("oracle", params{WGS: 4, VW: 2, ReduceSerial: true}, true))
 }
 
 // TestBuildError checks that a kernel that does not compile makes Prepare
