@@ -657,8 +657,10 @@ func TestSelfTest(t *testing.T) {
 		return
 	}
 	for _, m := range solver.MethodNames() {
-		if err := b.SelfTest(context.Background(), m); err != nil {
-			t.Errorf("%s: %v", m, err)
+		for _, grid := range []bool{false, true} {
+			if err := b.SelfTest(context.Background(), m, grid); err != nil {
+				t.Errorf("%s (grid %v): %v", m, grid, err)
+			}
 		}
 	}
 	// A miscompiled kernel is caught: DPS's data term off by 1e-6.
@@ -670,7 +672,22 @@ func TestSelfTest(t *testing.T) {
 		}
 		return out
 	}
-	if err := b2.SelfTest(context.Background(), "dps"); err == nil || !strings.Contains(err.Error(), "self-test of dps") {
+	if err := b2.SelfTest(context.Background(), "dps", false); err == nil || !strings.Contains(err.Error(), "self-test of dps") {
 		t.Errorf("a miscompiled DPS passed the self-test: %v", err)
+	}
+	// A grid partial off by 1e-6 is caught by the grid self-test only.
+	b3 := openTest(t)
+	b3.editSources = func(src []string) []string {
+		out := append([]string(nil), src...)
+		for i := range out {
+			out[i] = strings.Replace(out[i], "z * gx * rho", "z * gx * rho * (1 + 1e-6)", 1)
+		}
+		return out
+	}
+	if err := b3.SelfTest(context.Background(), "dps", false); err != nil {
+		t.Errorf("knob self-test: %v", err)
+	}
+	if err := b3.SelfTest(context.Background(), "dps", true); err == nil || !strings.Contains(err.Error(), "of the grid") {
+		t.Errorf("a miscompiled DPS grid partial passed the grid self-test: %v", err)
 	}
 }

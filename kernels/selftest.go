@@ -12,11 +12,12 @@ import (
 // SelfTest evaluates a small fixed problem of the method (7×9 frequencies
 // with ρ = 0 and λ = 0 entries, 3 bands, T = 6, asymmetric knobs) on the
 // device and on the pure-Go backend and returns an error unless loss and
-// gradient agree to 1e-10 relative. A driver that miscompiles float64 code
-// is caught here, before its numbers reach an optimiser; the program it
-// builds is the one real problems of the method use, so the test costs one
-// tiny evaluation.
-func (b *Backend) SelfTest(ctx context.Context, method string) error {
+// gradient agree to 1e-10 relative. With grid set the knobs carry a grid of
+// their own and the grid gradient is compared too (runs that design grids
+// use that kernel). A driver that miscompiles float64 code is caught here,
+// before its numbers reach an optimiser; the program it builds is the one
+// real problems of the method use, so the test costs one tiny evaluation.
+func (b *Backend) SelfTest(ctx context.Context, method string, grid bool) error {
 	const h, w, T, bands = 7, 9, 6, 3
 	n := h * w
 	lam, rho := make([]float64, n), make([]float64, n)
@@ -44,6 +45,12 @@ func (b *Backend) SelfTest(ctx context.Context, method string) error {
 			}
 		}
 	}
+	if grid {
+		k.Abar = make([]float64, T+1)
+		for i, a := range g.Abar {
+			k.Abar[i] = math.Pow(a, 0.9)
+		}
+	}
 	eval := func(be solver.Backend) (solver.Loss, [][]float64, error) {
 		ev, err := be.Prepare(ctx, p)
 		if err != nil {
@@ -53,6 +60,9 @@ func (b *Backend) SelfTest(ctx context.Context, method string) error {
 		grad := make([][]float64, len(k.Values))
 		for q := range grad {
 			grad[q] = make([]float64, len(k.Values[q]))
+		}
+		if grid {
+			grad = append(grad, make([]float64, T+1))
 		}
 		l, err := ev.Evaluate(ctx, k, grad)
 		return l, grad, err
@@ -68,16 +78,26 @@ func (b *Backend) SelfTest(ctx context.Context, method string) error {
 	if d := math.Abs(lo.Total - lc.Total); !(d <= 1e-10*math.Abs(lc.Total)) {
 		return fmt.Errorf("kernels: self-test of %s on %s: loss %.17g, the CPU reference %.17g (the device's float64 code is wrong)", method, b.Name(), lo.Total, lc.Total)
 	}
-	scale := 0.0
-	for _, gq := range gc {
-		for _, v := range gq {
-			scale = math.Max(scale, math.Abs(v))
+	// Knob tables against the largest knob entry, the grid table (last)
+	// against its own: the two have unrelated units.
+	largest := func(tables [][]float64) float64 {
+		m := 0.0
+		for _, t := range tables {
+			for _, v := range t {
+				m = math.Max(m, math.Abs(v))
+			}
 		}
+		return m
 	}
+	nq := len(k.Values)
 	for q := range gc {
+		scale, what := largest(gc[:nq]), fmt.Sprintf("knob %d", q)
+		if q == nq {
+			scale, what = largest(gc[nq:]), "the grid"
+		}
 		for j := range gc[q] {
 			if d := math.Abs(go_[q][j] - gc[q][j]); !(d <= 1e-10*scale) {
-				return fmt.Errorf("kernels: self-test of %s on %s: gradient entry %d of knob %d is %.17g, the CPU reference %.17g", method, b.Name(), j, q, go_[q][j], gc[q][j])
+				return fmt.Errorf("kernels: self-test of %s on %s: gradient entry %d of %s is %.17g, the CPU reference %.17g", method, b.Name(), j, what, go_[q][j], gc[q][j])
 			}
 		}
 	}

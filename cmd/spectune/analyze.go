@@ -57,7 +57,7 @@ func runAnalyze(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	ev, _, closeEv, err := evaluator(ctx, o.Device, p, stderr)
+	ev, _, closeEv, err := evaluator(ctx, o.Device, p, stderr, false)
 	if err != nil {
 		return err
 	}

@@ -35,6 +35,10 @@ type engine struct {
 	spec   string
 	stderr io.Writer
 
+	// grid says that the run designs grids, so self-tests also check the
+	// grid gradient.
+	grid bool
+
 	once   sync.Once
 	cl     *kernels.Backend
 	clErr  error
@@ -105,7 +109,7 @@ func (e *engine) prepare(ctx context.Context, p *solver.Problem) (solver.Evaluat
 	ev, err := b.Prepare(ctx, p)
 	if err == nil && !e.tested[p.Method.Name] {
 		// Check the device's float64 code against the CPU once per method.
-		if err = b.SelfTest(ctx, p.Method.Name); err != nil {
+		if err = b.SelfTest(ctx, p.Method.Name, e.grid); err != nil {
 			ev.Close()
 		}
 		e.tested[p.Method.Name] = err == nil
@@ -144,12 +148,13 @@ func ranOn(ev solver.Evaluator, name string) string {
 }
 
 // evaluator opens the --device backend and prepares an evaluator for p; the
-// returned close releases both.
-func evaluator(ctx context.Context, device string, p *solver.Problem, stderr io.Writer) (ev solver.Evaluator, name string, closeAll func(), err error) {
+// returned close releases both. grid says whether the run designs grids.
+func evaluator(ctx context.Context, device string, p *solver.Problem, stderr io.Writer, grid bool) (ev solver.Evaluator, name string, closeAll func(), err error) {
 	eng, err := newEngine(device, stderr)
 	if err != nil {
 		return nil, "", nil, err
 	}
+	eng.grid = grid
 	ev, name, err = eng.prepare(ctx, p)
 	if err != nil {
 		eng.Close()

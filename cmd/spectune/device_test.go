@@ -75,7 +75,8 @@ func TestNoOpenCL(t *testing.T) {
 	}
 }
 
-// TestTuneOpenCLMatchesCPU tunes the same problem on both backends.
+// TestTuneOpenCLMatchesCPU tunes the same problems on both backends, knobs
+// alone and jointly with the grid.
 func TestTuneOpenCLMatchesCPU(t *testing.T) {
 	cltest.SetPoCLCacheDir()
 	if _, err := kernels.ListDevices(); err != nil {
@@ -86,24 +87,30 @@ func TestTuneOpenCLMatchesCPU(t *testing.T) {
 	if d == nil {
 		return
 	}
-	loss := func(device string) float64 {
-		dir := t.TempDir()
-		_, stderr, code := runCLI(t, "tune", "--size", "24x20", "--steps", "16", "--bands", "2", "--method", "diffpir", "--iters", "40", "--quiet", "--device", device, "--out", dir)
-		if code != 0 {
-			t.Fatalf("--device %s: exit %d: %s", device, code, stderr)
+	for _, extra := range [][]string{
+		{"--bands", "2", "--method", "diffpir"},
+		{"--method", "dps", "--free", "grid,zeta"}, // the grid gradient kernel
+	} {
+		loss := func(device string) float64 {
+			dir := t.TempDir()
+			args := append([]string{"tune", "--size", "24x20", "--steps", "16", "--iters", "40", "--quiet", "--device", device, "--out", dir}, extra...)
+			_, stderr, code := runCLI(t, args...)
+			if code != 0 {
+				t.Fatalf("%v --device %s: exit %d: %s", extra, device, code, stderr)
+			}
+			var rep report
+			b, _ := os.ReadFile(filepath.Join(dir, "report.json"))
+			if err := json.Unmarshal(b, &rep); err != nil {
+				t.Fatal(err)
+			}
+			if device == "opencl" && !strings.HasPrefix(rep.Provenance.Backend, "opencl") {
+				t.Errorf("report backend %q", rep.Provenance.Backend)
+			}
+			return rep.Loss.Tuned.Total
 		}
-		var rep report
-		b, _ := os.ReadFile(filepath.Join(dir, "report.json"))
-		if err := json.Unmarshal(b, &rep); err != nil {
-			t.Fatal(err)
+		c, o := loss("cpu"), loss("opencl")
+		if math.Abs(c-o) > 1e-9*c {
+			t.Errorf("%v: tuned loss on cpu %.15g, on opencl %.15g", extra, c, o)
 		}
-		if device == "opencl" && !strings.HasPrefix(rep.Provenance.Backend, "opencl") {
-			t.Errorf("report backend %q", rep.Provenance.Backend)
-		}
-		return rep.Loss.Tuned.Total
-	}
-	c, o := loss("cpu"), loss("opencl")
-	if math.Abs(c-o) > 1e-9*c {
-		t.Errorf("tuned loss on cpu %.15g, on opencl %.15g", c, o)
 	}
 }

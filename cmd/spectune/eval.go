@@ -77,7 +77,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if o.Grad && k.Rule != solver.RuleTable {
 		return usagef("--grad: the %s knobs of %s are a per-frequency rule, not a table; a gradient needs a knob table (--knobs FILE)", label, p.Method.Name)
 	}
-	ev, backendName, closeEv, err := evaluator(ctx, o.Device, p, stderr)
+	ev, backendName, closeEv, err := evaluator(ctx, o.Device, p, stderr, false)
 	if err != nil {
 		return err
 	}

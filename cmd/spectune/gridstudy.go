@@ -148,6 +148,7 @@ func runGridstudy(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	defer eng.Close()
+	eng.grid = true
 	s := &study{o: &o, eng: eng, stderr: stderr, rep: studyReport{Format: "spectune-gridstudy/1", Status: "running", Iterations: o.Iters}}
 	if o.Quiet {
 		s.stderr = io.Discard

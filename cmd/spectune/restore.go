@@ -255,7 +255,7 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 
 	// 4. Scores, closed-form losses, files.
-	ev, backendName, closeEv, err := evaluator(ctx, o.Device, p, stderr)
+	ev, backendName, closeEv, err := evaluator(ctx, o.Device, p, stderr, false)
 	if err != nil {
 		return err
 	}

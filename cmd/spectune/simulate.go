@@ -157,7 +157,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if sched != nil {
 		k.Table = sched.Knobs
 	}
-	ev, _, closeEv, err := evaluator(ctx, o.Device, p, stderr)
+	ev, _, closeEv, err := evaluator(ctx, o.Device, p, stderr, false)
 	if err != nil {
 		return err
 	}

@@ -100,7 +100,7 @@ func runTune(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if len(p.Method.Knobs) == 0 && !containsStr(o.Free, solver.GridKnob) {
 		return usagef("method %s has no knobs to tune (use spectune eval for its loss, or --free grid to design its grid)", p.Method.Name)
 	}
-	ev, backendName, closeEv, err := evaluator(ctx, o.Device, p, stderr)
+	ev, backendName, closeEv, err := evaluator(ctx, o.Device, p, stderr, containsStr(o.Free, solver.GridKnob))
 	if err != nil {
 		return err
 	}
