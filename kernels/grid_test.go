@@ -3,7 +3,6 @@ package kernels
 import (
 	"context"
 	"fmt"
-	"math"
 	"strings"
 	"testing"
 
@@ -12,48 +11,13 @@ import (
 )
 
 // gridProblem is the contract suite's parity problem (9×8, vp-linear with T
-// steps, a power-law prior with λ = 0 at DC, a Gaussian blur cut to ρ = 0
-// in the outer band, σ_y = 0.1), so that merging merges and every method
-// meets ρ = 0 and λ = 0.
+// steps; backendtest.ProblemConfig) with the given options, bands and
+// merging.
 func gridProblem(t *testing.T, method string, opts solver.Options, T, bands int, merge bool) *solver.Problem {
 	t.Helper()
-	const h, w = 9, 8
-	lam, err := solver.NewPrior("powerlaw:alpha=1.5,f0=0.05,var=0.5", h, w, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	op, err := solver.NewOperator("gaussian:0.8", h, w)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rho := op.Rho
-	// The outer frequencies (radius above 0.9 of the largest) get ρ = 0.
-	radius := func(k int) float64 {
-		f := func(i, n int) float64 {
-			if 2*i < n {
-				return float64(i) / float64(n)
-			}
-			return float64(i-n) / float64(n)
-		}
-		fy, fx := f(k/w, h), f(k%w, w)
-		return math.Hypot(fx, fy)
-	}
-	fmax := 0.0
-	for k := range rho {
-		fmax = math.Max(fmax, radius(k))
-	}
-	for k := range rho {
-		if radius(k) > 0.9*fmax {
-			rho[k] = 0
-		}
-	}
-	lam[0] = 0
-	g, err := solver.NewGrid("vp-linear", T)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := solver.NewProblem(solver.Config{Height: h, Width: w, Prior: lam, Response: rho, SigmaY: 0.1, Grid: g,
-		Method: method, Options: opts, Bands: bands, NoMerge: !merge})
+	c := backendtest.ProblemConfig(t, method, 9, 8, T, bands)
+	c.Options, c.NoMerge = opts, !merge
+	p, err := solver.NewProblem(c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +66,7 @@ func TestGridParity(t *testing.T) {
 						t.Fatal(err)
 					}
 					k := plain.Clone()
-					k.Abar = randomAbar(t, p, 5)
+					k.Abar = backendtest.RandomGrid(t, p, 5)
 					compareWithCPU(t, p, ev, k)
 					// The knob gradient alone, on the knobs' grid.
 					if len(k.Values) > 0 {
@@ -157,7 +121,7 @@ func TestGridGradientShape(t *testing.T) {
 	defer ev.Close()
 	plain := randKnobs(p, 1)
 	k := plain.Clone()
-	k.Abar = randomAbar(t, p, 2)
+	k.Abar = backendtest.RandomGrid(t, p, 2)
 	tq := len(plain.Values[0])
 	for _, tc := range []struct {
 		name string
@@ -213,7 +177,7 @@ func TestGridParams(t *testing.T) {
 				}
 				defer ev.Close()
 				k := randKnobs(p, 8)
-				k.Abar = randomAbar(t, p, 9)
+				k.Abar = backendtest.RandomGrid(t, p, 9)
 				compareWithCPU(t, p, ev, k)
 			})
 		}
@@ -252,7 +216,7 @@ func TestGridOneFrequencyExact(t *testing.T) {
 			}
 			for seed := uint64(1); seed <= 3; seed++ {
 				k := randKnobs(p, seed)
-				k.Abar = randomAbar(t, p, seed)
+				k.Abar = backendtest.RandomGrid(t, p, seed)
 				var got, want [2]solver.Loss
 				var gg, gw [][]float64
 				for i, be := range []solver.Backend{b, ref} {

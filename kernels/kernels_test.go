@@ -73,25 +73,6 @@ func newGrad(k *solver.Knobs) [][]float64 {
 	return g
 }
 
-// randomAbar returns the problem's grid with every log ᾱ_i (i ≥ 1) scaled by
-// a random factor in [0.75, 1.25], kept strictly decreasing, as the
-// contract suite's grid gradient test does.
-func randomAbar(t testing.TB, p *solver.Problem, seed uint64) []float64 {
-	t.Helper()
-	r := rand.New(rand.NewPCG(seed, 11))
-	for range 100 {
-		ab := append([]float64(nil), p.Grid.Abar...)
-		for i := 1; i < len(ab); i++ {
-			ab[i] = math.Exp(math.Log(ab[i]) * (0.75 + 0.5*r.Float64()))
-		}
-		if (solver.Grid{Name: "random", Abar: ab}).Validate() == nil {
-			return ab
-		}
-	}
-	t.Fatal("no random grid")
-	return nil
-}
-
 func relErr(got, want float64) float64 {
 	if got == want {
 		return 0
@@ -379,7 +360,7 @@ func TestPoison(t *testing.T) {
 			// the knobs' own.
 			compareWithCPU(t, p, ev, k)
 			kg := k.Clone()
-			kg.Abar = randomAbar(t, p, 7)
+			kg.Abar = backendtest.RandomGrid(t, p, 7)
 			compareWithCPU(t, p, ev, kg)
 		})
 	}

@@ -61,16 +61,8 @@ func TestTuneFreeGrid(t *testing.T) {
 					}
 				}
 			}
-			js, stderr, code := runCLI(t, "eval", "--json", "--device", "cpu", "--knobs", filepath.Join(dir, "schedule.json"))
-			if code != 0 {
-				t.Fatalf("eval exit %d: %s", code, stderr)
-			}
-			var ev evalResult
-			if err := json.Unmarshal([]byte(js), &ev); err != nil {
-				t.Fatal(err)
-			}
-			if ev.Loss != *rep.Loss.Tuned {
-				t.Errorf("eval --knobs gives %+v, tune reported %+v", ev.Loss, *rep.Loss.Tuned)
+			if l := evalKnobs(t, filepath.Join(dir, "schedule.json")); l != *rep.Loss.Tuned {
+				t.Errorf("eval --knobs gives %+v, tune reported %+v", l, *rep.Loss.Tuned)
 			}
 			if !(rep.Loss.Tuned.Total < rep.Loss.Start.Total) {
 				t.Errorf("designed %v not below the start %v", rep.Loss.Tuned.Total, rep.Loss.Start.Total)

@@ -67,7 +67,15 @@ func TestTuneWritesEverything(t *testing.T) {
 		t.Errorf("ddrm's ηb = 1 on 12 steps × 2 bands: %d clipped entries reported", rep.Optimizer.Clipped)
 	}
 	// eval --knobs reproduces the tuned loss bit for bit.
-	js, stderr, code := runCLI(t, "eval", "--json", "--knobs", filepath.Join(dir, "schedule.json"))
+	if l := evalKnobs(t, filepath.Join(dir, "schedule.json")); l != *rep.Loss.Tuned {
+		t.Errorf("eval --knobs gives %+v, tune reported %+v", l, *rep.Loss.Tuned)
+	}
+}
+
+// evalKnobs returns the loss that eval --json --knobs path reports.
+func evalKnobs(t *testing.T, path string) solver.Loss {
+	t.Helper()
+	js, stderr, code := runCLI(t, "eval", "--json", "--device", "cpu", "--knobs", path)
 	if code != 0 {
 		t.Fatalf("eval exit %d: %s", code, stderr)
 	}
@@ -75,9 +83,7 @@ func TestTuneWritesEverything(t *testing.T) {
 	if err := json.Unmarshal([]byte(js), &ev); err != nil {
 		t.Fatal(err)
 	}
-	if ev.Loss != *rep.Loss.Tuned {
-		t.Errorf("eval --knobs gives %+v, tune reported %+v", ev.Loss, *rep.Loss.Tuned)
-	}
+	return ev.Loss
 }
 
 func TestEvalJSON(t *testing.T) {

@@ -78,7 +78,7 @@ func mustProblem(t *testing.T, c solver.Config) *solver.Problem {
 	return p
 }
 
-func mustGrid(t *testing.T, name string, steps int) solver.Grid {
+func mustGrid(t testing.TB, name string, steps int) solver.Grid {
 	t.Helper()
 	g, err := solver.NewGrid(name, steps)
 	if err != nil {
@@ -94,10 +94,11 @@ func relErr(got, want float64) float64 {
 	return math.Abs(got-want) / math.Max(math.Abs(want), 1e-300)
 }
 
-// testConfig is a small problem with repeated (λ, ρ) pairs, so that merging
-// does something, with exact zeros of ρ (as lowpass gives) and λ = 0 at DC
-// (as image priors give).
-func testConfig(t *testing.T, method string, h, w, T, bands int) solver.Config {
+// ProblemConfig is the suite's small problem on an h×w grid with T
+// vp-linear steps: repeated (λ, ρ) pairs, so that merging does something,
+// exact zeros of ρ in the outer band (as lowpass gives) and λ = 0 at DC (as
+// image priors give), σ_y = 0.1.
+func ProblemConfig(t testing.TB, method string, h, w, T, bands int) solver.Config {
 	t.Helper()
 	lam, err := solver.NewPrior("powerlaw:alpha=1.5,f0=0.05,var=0.5", h, w, false)
 	if err != nil {

@@ -102,7 +102,7 @@ func testEdges(t *testing.T, newBackend func(*testing.T) solver.Backend) {
 	t.Run("prime size", func(t *testing.T) {
 		// A 7×11 grid has no H = W symmetry; merge and gradient must hold.
 		for _, m := range []string{"dps", "ddrm"} {
-			c := testConfig(t, m, 7, 11, 5, 2)
+			c := ProblemConfig(t, m, 7, 11, 5, 2)
 			p := mustProblem(t, c)
 			c.NoMerge = true
 			pu := mustProblem(t, c)

@@ -20,7 +20,7 @@ func testGradient(t *testing.T, newBackend func(*testing.T) solver.Backend) {
 		}
 		for _, bands := range []int{1, 3} {
 			t.Run(fmt.Sprintf("%s/B=%d", m.Name, bands), func(t *testing.T) {
-				p := mustProblem(t, testConfig(t, m.Name, 6, 5, 7, bands))
+				p := mustProblem(t, ProblemConfig(t, m.Name, 6, 5, 7, bands))
 				ev := prepare(t, newBackend(t), p)
 				for seed := uint64(1); seed <= 2; seed++ {
 					k := randomKnobs(p, seed)
@@ -46,7 +46,7 @@ func testParity(t *testing.T, newBackend func(*testing.T) solver.Backend) {
 			for _, merge := range []bool{true, false} {
 				name := fmt.Sprintf("%s/B=%d/merge=%v", m.Name, bands, merge)
 				t.Run(name, func(t *testing.T) {
-					c := testConfig(t, m.Name, 9, 8, 12, bands)
+					c := ProblemConfig(t, m.Name, 9, 8, 12, bands)
 					c.NoMerge = !merge
 					p := mustProblem(t, c)
 					ev := prepare(t, newBackend(t), p)
@@ -107,7 +107,7 @@ func testMerge(t *testing.T, newBackend func(*testing.T) solver.Backend) {
 	for _, m := range []string{"dps", "ddrm", "diffpir"} {
 		for _, bands := range []int{1, 3} {
 			t.Run(fmt.Sprintf("%s/B=%d", m, bands), func(t *testing.T) {
-				c := testConfig(t, m, 16, 16, 9, bands)
+				c := ProblemConfig(t, m, 16, 16, 9, bands)
 				pm := mustProblem(t, c)
 				c.NoMerge = true
 				pu := mustProblem(t, c)
@@ -130,7 +130,7 @@ func testMerge(t *testing.T, newBackend func(*testing.T) solver.Backend) {
 
 // testDeterminism checks that a rerun gives bit-identical results.
 func testDeterminism(t *testing.T, newBackend func(*testing.T) solver.Backend) {
-	p := mustProblem(t, testConfig(t, "diffpir", 12, 10, 10, 2))
+	p := mustProblem(t, ProblemConfig(t, "diffpir", 12, 10, 10, 2))
 	ev := prepare(t, newBackend(t), p)
 	k := randomKnobs(p, 9)
 	g1, g2 := newGrad(k), newGrad(k)
@@ -174,13 +174,13 @@ func testGridGradient(t *testing.T, newBackend func(*testing.T) solver.Backend) 
 				name += "/r2=" + v.opts.R2
 			}
 			t.Run(name, func(t *testing.T) {
-				c := testConfig(t, v.name, 6, 5, tc.T, tc.bands)
+				c := ProblemConfig(t, v.name, 6, 5, tc.T, tc.bands)
 				c.Options = v.opts
 				p := mustProblem(t, c)
 				ev := prepare(t, newBackend(t), p)
 				for seed := uint64(1); seed <= 2; seed++ {
 					k := randomKnobs(p, seed)
-					k.Abar = randomGrid(t, p, seed)
+					k.Abar = RandomGrid(t, p, seed)
 					res, err := solver.CheckGradient(context.Background(), ev, p, k, 0)
 					if err != nil {
 						t.Fatal(err)
@@ -194,9 +194,11 @@ func testGridGradient(t *testing.T, newBackend func(*testing.T) solver.Backend) 
 	}
 }
 
-// randomGrid returns the problem's grid with every log ᾱ_i scaled by a
-// random factor in [0.75, 1.25], kept strictly decreasing.
-func randomGrid(t *testing.T, p *solver.Problem, seed uint64) []float64 {
+// RandomGrid returns the problem's grid with every log ᾱ_i (i ≥ 1) scaled
+// by a random factor in [0.75, 1.25], kept strictly decreasing: a grid for
+// k.Abar in gradient and parity tests.
+func RandomGrid(t testing.TB, p *solver.Problem, seed uint64) []float64 {
+	t.Helper()
 	r := rand.New(rand.NewPCG(seed, 11))
 	for range 100 {
 		ab := append([]float64(nil), p.Grid.Abar...)

@@ -13,7 +13,7 @@ import (
 // testBadInput checks that knobs that do not fit the problem give errors
 // that name the problem, never a panic.
 func testBadInput(t *testing.T, newBackend func(*testing.T) solver.Backend) {
-	p := mustProblem(t, testConfig(t, "ddrm", 4, 4, 5, 2))
+	p := mustProblem(t, ProblemConfig(t, "ddrm", 4, 4, 5, 2))
 	ev := prepare(t, newBackend(t), p)
 	good := p.NewKnobs(0.5, 0.5)
 	for _, tc := range []struct {
@@ -37,7 +37,7 @@ func testBadInput(t *testing.T, newBackend func(*testing.T) solver.Backend) {
 		})
 	}
 	t.Run("gradient of a rule", func(t *testing.T) {
-		pd := mustProblem(t, testConfig(t, "ddnm", 4, 4, 5, 1))
+		pd := mustProblem(t, ProblemConfig(t, "ddnm", 4, 4, 5, 1))
 		k := pd.Heuristic()
 		g := [][]float64{make([]float64, 5)}
 		if _, err := prepare(t, newBackend(t), pd).Evaluate(context.Background(), k, g); err == nil {
@@ -49,7 +49,7 @@ func testBadInput(t *testing.T, newBackend func(*testing.T) solver.Backend) {
 // testCancel checks that a cancelled context stops an evaluation with the
 // context's error.
 func testCancel(t *testing.T, newBackend func(*testing.T) solver.Backend) {
-	p := mustProblem(t, testConfig(t, "dps", 16, 16, 20, 1))
+	p := mustProblem(t, ProblemConfig(t, "dps", 16, 16, 20, 1))
 	ev := prepare(t, newBackend(t), p)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()

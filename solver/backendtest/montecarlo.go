@@ -81,7 +81,7 @@ func testMonteCarlo(t *testing.T, newBackend func(*testing.T) solver.Backend) {
 func testTransfer(t *testing.T, newBackend func(*testing.T) solver.Backend) {
 	for _, m := range solver.Methods() {
 		t.Run(m.Name, func(t *testing.T) {
-			p := mustProblem(t, testConfig(t, m.Name, 8, 8, 6, 2))
+			p := mustProblem(t, ProblemConfig(t, m.Name, 8, 8, 6, 2))
 			ev := prepare(t, newBackend(t), p)
 			k := randomKnobs(p, 4)
 			n := p.Freqs.Len()
