@@ -20,8 +20,10 @@ func problem(b *testing.B, method string, n, T int) *solver.Problem {
 	return p
 }
 
-// benchEval times one loss+gradient evaluation per iteration.
-func benchEval(b *testing.B, backend solver.Backend, p *solver.Problem) {
+// benchEval times one loss+gradient evaluation per iteration; with grid,
+// the knobs carry their own grid and the gradient includes ∂L/∂ᾱ (what
+// tune --free grid,KNOBS evaluates).
+func benchEval(b *testing.B, backend solver.Backend, p *solver.Problem, grid bool) {
 	ev, err := backend.Prepare(context.Background(), p)
 	if err != nil {
 		b.Fatal(err)
@@ -31,6 +33,10 @@ func benchEval(b *testing.B, backend solver.Backend, p *solver.Problem) {
 	grad := make([][]float64, len(k.Values))
 	for q := range grad {
 		grad[q] = make([]float64, len(k.Values[q]))
+	}
+	if grid {
+		k.Abar = append([]float64(nil), p.Grid.Abar...)
+		grad = append(grad, make([]float64, len(k.Abar)))
 	}
 	// One untimed evaluation warms caches and builds device programs.
 	if _, err := ev.Evaluate(context.Background(), k, grad); err != nil {
@@ -78,7 +84,30 @@ func BenchmarkEvaluate(b *testing.B) {
 					if be == "opencl" {
 						backend = openCL(b)
 					}
-					benchEval(b, backend, p)
+					benchEval(b, backend, p, false)
+				})
+			}
+		}
+	}
+}
+
+// BenchmarkEvaluateGrid times loss + knob and grid gradient at 256² and
+// 1024², T = 1024, on both backends.
+func BenchmarkEvaluateGrid(b *testing.B) {
+	const T = 1024
+	for _, method := range []string{"dps", "diffpir"} {
+		for _, n := range []int{256, 1024} {
+			p := problem(b, method, n, T)
+			for _, be := range []string{"cpu", "opencl"} {
+				b.Run(fmt.Sprintf("backend=%s/method=%s/N=%d/T=%d", be, method, n*n, T), func(b *testing.B) {
+					var backend solver.Backend = cpu.New()
+					if be == "opencl" {
+						backend = openCL(b)
+					}
+					if backend == nil {
+						return
+					}
+					benchEval(b, backend, p, true)
 				})
 			}
 		}
