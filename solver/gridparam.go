@@ -15,6 +15,9 @@ const (
 	// every decrement γ_{i-1} - γ_i at least μ/(T-1) of the span, so that no
 	// θ can make two grid values equal.
 	gridFloor = 1e-3
+	// gridMovedWeight is the softmax weight given to a start decrement
+	// below its floor.
+	gridMovedWeight = 1e-6
 )
 
 // gridMap is the unconstrained parametrisation of a free grid: every θ
@@ -87,8 +90,10 @@ func (m *gridMap) Theta(start []float64) (theta []float64, moved int) {
 	for i := 2; i <= T; i++ {
 		r := ((gam[i-1]-gam[i])/s - floor) / (1 - gridFloor)
 		if !(r > 0) {
+			// Below the floor: start just above it, where the softmax
+			// still has a gradient (at r = 1e-300 it would have none).
 			moved++
-			r = 1e-300
+			r = gridMovedWeight
 		}
 		theta[i-1] = math.Log(r)
 	}

@@ -306,7 +306,16 @@ func TestTuneGridHostileStart(t *testing.T) {
 	crowded[T] = p.Grid.Abar[T]
 	high := append([]float64(nil), p.Grid.Abar...)
 	high[1] = 1 - 1e-14
-	for _, ab := range [][]float64{crowded, high} {
+	// One decrement holds the whole log-SNR span, the others 1e-9: below
+	// the parametrisation's floor, so the start grid moves just above it.
+	floor := make([]float64, T+1)
+	floor[0], floor[T] = 1, p.Grid.Abar[T]
+	gT := math.Log(floor[T]) - math.Log1p(-floor[T])
+	for i := T - 1; i >= 1; i-- {
+		g := gT + 25 + 1e-9*float64(T-1-i)
+		floor[i] = 1 / (1 + math.Exp(-g))
+	}
+	for n, ab := range [][]float64{crowded, high, floor} {
 		w := &gridWatcher{Evaluator: ev, t: t}
 		start := p.Project(p.Heuristic())
 		start.Abar = ab
@@ -319,6 +328,9 @@ func TestTuneGridHostileStart(t *testing.T) {
 		}
 		if !(res.Loss.Total <= res.Start.Total) {
 			t.Errorf("designed %.6g above the start %.6g", res.Loss.Total, res.Start.Total)
+		}
+		if n == 2 && res.GridMoved == 0 {
+			t.Errorf("the floor grid's decrements were representable (want them moved onto the floor)")
 		}
 		t.Logf("start %.4g → %.4g (%s), %d start entries moved", res.Start.Total, res.Loss.Total, res.Status, res.GridMoved)
 	}

@@ -137,6 +137,9 @@ func runTune(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if res.Knobs.Abar != nil {
 		rep.Grid = &gridReport{From: p.Grid.Name, Start: p.Grid.Abar, Designed: res.Knobs.Abar, MovedStart: res.GridMoved}
 		rep.Notes = append(rep.Notes, fmt.Sprintf("the grid was designed (ᾱ_T = %g kept, log-SNR of ᾱ_1 bounded by %.4g); schedule.json carries it", p.Grid.Abar[p.T()], solver.GridMaxLogSNR))
+		if res.GridMoved > 0 {
+			rep.Notes = append(rep.Notes, fmt.Sprintf("%d log-SNR steps of the start grid lay below the parametrisation's floor (10⁻³ of the span over T-1) and were raised to it; the start loss is that of the raised grid", res.GridMoved))
+		}
 	}
 
 	files, werr := writeTuneFiles(ctx, o.Out, p, ev, heur, res, &rep)
