@@ -36,6 +36,9 @@ type gridMap struct {
 	T              int
 	abarT          float64 // ᾱ_T, fixed
 	gammaT, gammaM float64 // γ_T and γ_max
+	// w and dw are scratch for the softmax weights and their adjoints
+	// (T-1 each), so that an evaluation allocates nothing.
+	w, dw []float64
 }
 
 // newGridMap returns the map that keeps ᾱ_T of start (ᾱ_0 … ᾱ_T).
@@ -44,6 +47,7 @@ func newGridMap(start []float64) *gridMap {
 	m := &gridMap{T: T, abarT: start[T], gammaT: logit(start[T]), gammaM: GridMaxLogSNR}
 	if T > 1 {
 		m.gammaM = math.Max(GridMaxLogSNR, logit(start[1])+1)
+		m.w, m.dw = make([]float64, T-1), make([]float64, T-1)
 	}
 	return m
 }
@@ -124,7 +128,7 @@ func (m *gridMap) Abar(theta, dst []float64) {
 	}
 }
 
-// spanAndWeights returns s and softmax(θ_1 … θ_{T-1}).
+// spanAndWeights returns s and softmax(θ_1 … θ_{T-1}) (in m.w).
 func (m *gridMap) spanAndWeights(theta []float64) (float64, []float64) {
 	G := m.gammaM - m.gammaT
 	s := G * (gridFloor + (1-gridFloor)*logistic(clamp(theta[0])))
@@ -133,7 +137,7 @@ func (m *gridMap) spanAndWeights(theta []float64) (float64, []float64) {
 	for _, v := range w {
 		mx = math.Max(mx, clamp(v))
 	}
-	p := make([]float64, len(w))
+	p := m.w
 	var sum float64
 	for k, v := range w {
 		p[k] = math.Exp(clamp(v) - mx)
@@ -156,7 +160,7 @@ func (m *gridMap) Pullback(theta, abar, gAbar, dst []float64) {
 	s, p := m.spanAndWeights(theta)
 	// ∂L/∂δ_i = Σ_{j<i} ∂L/∂γ_j, with ∂ᾱ/∂γ = ᾱ(1-ᾱ).
 	var c, ds, dp float64
-	dP := make([]float64, T-1)
+	dP := m.dw
 	floor := gridFloor / float64(T-1)
 	for i := 2; i <= T; i++ {
 		c += gAbar[i-1] * abar[i-1] * (1 - abar[i-1])
