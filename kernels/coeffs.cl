@@ -56,16 +56,17 @@ static inline void denoise(__global const double *st, vreal lam, vreal *g, vreal
     *c = (1 - st[ST_ABAR]) * lam * iv;
 }
 
-// denoise_deriv is solver/stepderiv.go denoiseDeriv: ∂/∂ᾱ_i of the gains of
-// denoise, with v_x = λ - 1:
-//   g_x = λ(A_x v - A v_x)/v², e_x = (S_x v - S v_x)/v², c_x = -λ²/v².
-static inline void denoise_deriv(__global const double *st, vreal lam, vreal *gx, vreal *ex, vreal *cx) {
-    vreal v = st[ST_ABAR] * lam + 1 - st[ST_ABAR];
-    vreal iv2 = 1 / (v * v);
+// denoise_deriv is solver/stepderiv.go denoiseDeriv: ∂/∂ᾱ_i of the gains
+// g, e of denoise, with v_x = λ - 1 and 1/v = e/S:
+//   g_x = (λ A_x - g v_x)/v, e_x = (S_x - e v_x)/v, c_x = -λ²/v².
+static inline void denoise_deriv(__global const double *st, vreal lam, vreal g, vreal e, vreal *gx, vreal *ex,
+                                 vreal *cx) {
+    vreal iv = e * st[ST_INVS];
     vreal vx = lam - 1;
-    *gx = lam * (st[ST_AX] * v - st[ST_A] * vx) * iv2;
-    *ex = (st[ST_SX] * v - st[ST_S] * vx) * iv2;
-    *cx = -lam * lam * iv2;
+    vreal li = lam * iv;
+    *gx = (lam * st[ST_AX] - g * vx) * iv;
+    *ex = (st[ST_SX] - e * vx) * iv;
+    *cx = -li * li;
 }
 
 // base_deriv is solver/stepderiv.go baseDeriv: ∂a₀/∂ᾱ_i and ∂a₀/∂ᾱ_{i-1} of
@@ -97,7 +98,7 @@ static inline void step_coeffs(__global const double *st, int j, vreal lam, vrea
     c->db1 = zero;
     c->dc21 = zero;
     if (grid) {
-        denoise_deriv(st, lam, &gx, &ex, &cx);
+        denoise_deriv(st, lam, g, e, &gx, &ex, &cx);
         c->gx0 = zero;
         c->gx1 = zero;
         c->gx2 = zero;

@@ -37,7 +37,7 @@ func (ddim) coeffs(p *Problem, dst []Coeffs, lam, rho float64, kv [][]float64, w
 		}
 		if want&GridPartials != 0 {
 			sd := &s.Deriv
-			gx, ex, _ := denoiseDeriv(s, lam)
+			gx, ex, _ := denoiseDeriv(s, lam, g, e)
 			h2 := h * h
 			dx, dp := 0.0, 0.0
 			if d > 0 {

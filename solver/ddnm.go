@@ -22,7 +22,7 @@ func (ddnm) coeffs(p *Problem, dst []Coeffs, lam, rho float64, kv [][]float64, w
 	for j := range dst {
 		s := &p.Steps[j]
 		sd := &s.Deriv
-		g, _, _ := denoise(s, lam)
+		g, e, _ := denoise(s, lam)
 		c := &dst[j]
 		if rho == 0 {
 			c.A, c.B, c.C2 = s.KappaX*g+s.KappaT, 0, s.Beta
@@ -30,7 +30,7 @@ func (ddnm) coeffs(p *Problem, dst []Coeffs, lam, rho float64, kv [][]float64, w
 				c.DA[0], c.DB[0], c.DC2[0] = 0, 0, 0
 			}
 			if want&GridPartials != 0 {
-				gx, _, _ := denoiseDeriv(s, lam)
+				gx, _, _ := denoiseDeriv(s, lam, g, e)
 				c.GridX = [3]float64{sd.KappaXX*g + s.KappaX*gx + sd.KappaTX, 0, sd.BetaX}
 				c.GridP = [3]float64{sd.KappaXP*g + sd.KappaTP, 0, sd.BetaP}
 			}
@@ -51,7 +51,7 @@ func (ddnm) coeffs(p *Problem, dst []Coeffs, lam, rho float64, kv [][]float64, w
 			}
 		}
 		if want&GridPartials != 0 {
-			gx, _, _ := denoiseDeriv(s, lam)
+			gx, _, _ := denoiseDeriv(s, lam, g, e)
 			u := 1 - lj
 			lr := lj / rho
 			c2x, c2p := 0.0, 0.0

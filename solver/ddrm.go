@@ -26,7 +26,7 @@ func (ddrm) coeffs(p *Problem, dst []Coeffs, lam, rho float64, kv [][]float64, w
 		g, e, _ := denoise(st, lam)
 		gx, ex := 0.0, 0.0
 		if grid {
-			gx, ex, _ = denoiseDeriv(st, lam)
+			gx, ex, _ = denoiseDeriv(st, lam, g, e)
 		}
 		ap, sp, sp2 := st.Ap, st.Sp, 1-st.AbarPrev
 		eta, etab := kv[0][j], kv[1][j]

@@ -26,7 +26,7 @@ func (diffpir) coeffs(p *Problem, dst []Coeffs, lam, rho float64, kv [][]float64
 	for j := range dst {
 		s := &p.Steps[j]
 		sd := &s.Deriv
-		g, _, _ := denoise(s, lam)
+		g, e, _ := denoise(s, lam)
 		c := &dst[j]
 		if knobs {
 			c.DA, c.DB, c.DC2 = [2]float64{}, [2]float64{}, [2]float64{}
@@ -34,7 +34,7 @@ func (diffpir) coeffs(p *Problem, dst []Coeffs, lam, rho float64, kv [][]float64
 		if j == 0 {
 			c.A, c.B, c.C2 = g, 0, 0
 			if grid {
-				gx, _, _ := denoiseDeriv(s, lam)
+				gx, _, _ := denoiseDeriv(s, lam, g, e)
 				c.GridX, c.GridP = [3]float64{gx, 0, 0}, [3]float64{}
 			}
 			continue
@@ -63,7 +63,7 @@ func (diffpir) coeffs(p *Problem, dst []Coeffs, lam, rho float64, kv [][]float64
 			c.DC2[1] = 1 - s.AbarPrev
 		}
 		if grid {
-			gx, _, _ := denoiseDeriv(s, lam)
+			gx, _, _ := denoiseDeriv(s, lam, g, e)
 			rix := kv[0][j] * sy2 * sd.SNRX
 			qx, px := dq*rix, dp*rix
 			ratioX, ratioP := s.Sp*sd.InvSX, sd.SpP*s.InvS

@@ -35,7 +35,7 @@ func (dps) coeffs(p *Problem, dst []Coeffs, lam, rho float64, kv [][]float64, wa
 			c.DA[0], c.DB[0], c.DC2[0] = -gr*gr, gr, 0
 		}
 		if want&GridPartials != 0 {
-			gx, ex, _ := denoiseDeriv(s, lam)
+			gx, ex, _ := denoiseDeriv(s, lam, g, e)
 			ax, ap := baseDeriv(s, g, e, gx, ex)
 			c.GridX = [3]float64{ax - 2*z*g*gx*rho*rho, z * gx * rho, s.Deriv.Sigma2X}
 			c.GridP = [3]float64{ap, 0, s.Deriv.Sigma2P}

@@ -19,7 +19,7 @@ func (oracle) coeffs(p *Problem, dst []Coeffs, lam, rho float64, _ [][]float64, 
 	sy2 := p.SigmaY * p.SigmaY
 	for j := range dst {
 		s := &p.Steps[j]
-		g, _, cv := denoise(s, lam)
+		g, e, cv := denoise(s, lam)
 		gc, hc := g, 0.0
 		den := rho*rho*cv + sy2
 		if den > 0 {
@@ -29,7 +29,7 @@ func (oracle) coeffs(p *Problem, dst []Coeffs, lam, rho float64, _ [][]float64, 
 		c.A, c.B, c.C2 = s.Ap*gc+s.D*(1-s.A*gc)*s.InvS, hc*(s.Ap-s.D*s.A*s.InvS), s.Sigma*s.Sigma
 		if want&GridPartials != 0 {
 			sd := &s.Deriv
-			gx, _, cx := denoiseDeriv(s, lam)
+			gx, _, cx := denoiseDeriv(s, lam, g, e)
 			gcx, hcx := gx, 0.0
 			if den > 0 {
 				denx := rho * rho * cx

@@ -42,7 +42,7 @@ func (pigdm) coeffs(p *Problem, dst []Coeffs, lam, rho float64, kv [][]float64, 
 			c.DA[0], c.DB[0], c.DC2[0] = -kw*g*rr, kw*rho, 0
 		}
 		if want&GridPartials != 0 {
-			gx, ex, cx := denoiseDeriv(s, lam)
+			gx, ex, cx := denoiseDeriv(s, lam, g, e)
 			ax, ap := baseDeriv(s, g, e, gx, ex)
 			r2x := -1.0
 			if spectral {

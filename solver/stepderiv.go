@@ -64,14 +64,16 @@ func baseDeriv(s *Step, g, e, gx, ex float64) (ax, ap float64) {
 	return s.Ap*gx + s.Deriv.DX*e + s.D*ex, s.Deriv.ApP*g + s.Deriv.DP*e
 }
 
-// denoiseDeriv returns ∂/∂ᾱ_i of the denoiser gains of [denoise]: with
-// v = ᾱ_i λ + 1 - ᾱ_i, v_x = λ - 1,
+// denoiseDeriv returns ∂/∂ᾱ_i of the denoiser gains g, e of [denoise]
+// (given them, at the same step and λ): with v = ᾱ_i λ + 1 - ᾱ_i,
+// v_x = λ - 1 and 1/v = e/S (S > 0 as ᾱ_i < 1, so no second division),
 //
-//	g_x = λ(A_x v - A v_x)/v²,  e_x = (S_x v - S v_x)/v²,  c_x = -λ²/v².
-func denoiseDeriv(s *Step, lam float64) (gx, ex, cx float64) {
-	v := s.Abar*lam + 1 - s.Abar
-	iv2 := 1 / (v * v)
+//	g_x = λ(A_x v - A v_x)/v² = (λ A_x - g v_x)/v,
+//	e_x = (S_x v - S v_x)/v²  = (S_x - e v_x)/v,
+//	c_x = -λ²/v².
+func denoiseDeriv(s *Step, lam, g, e float64) (gx, ex, cx float64) {
+	iv := e * s.InvS
 	vx := lam - 1
-	dv := &s.Deriv
-	return lam * (dv.AX*v - s.A*vx) * iv2, (dv.SX*v - s.S*vx) * iv2, -lam * lam * iv2
+	li := lam * iv
+	return (lam*s.Deriv.AX - g*vx) * iv, (s.Deriv.SX - e*vx) * iv, -li * li
 }
