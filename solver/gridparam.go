@@ -10,7 +10,7 @@ const (
 	// GridMaxLogSNR bounds log-SNR γ_1 = log(ᾱ_1/(1-ᾱ_1)) of a designed
 	// grid, ᾱ_1 ≤ 1 - 1e-9, unless the start grid lies above it (then the
 	// bound is the start's γ_1 + 1).
-	GridMaxLogSNR = 20.723265836946411 // logit(1 - 1e-9)
+	GridMaxLogSNR = 20.723265836946411 // LogSNR(1 - 1e-9)
 	// gridFloor is μ: the span γ_1 - γ_T is at least μ of its range, and
 	// every decrement γ_{i-1} - γ_i at least μ/(T-1) of the span, so that no
 	// θ can make two grid values equal.
@@ -44,9 +44,9 @@ type gridMap struct {
 // newGridMap returns the map that keeps ᾱ_T of start (ᾱ_0 … ᾱ_T).
 func newGridMap(start []float64) *gridMap {
 	T := len(start) - 1
-	m := &gridMap{T: T, abarT: start[T], gammaT: logit(start[T]), gammaM: GridMaxLogSNR}
+	m := &gridMap{T: T, abarT: start[T], gammaT: LogSNR(start[T]), gammaM: GridMaxLogSNR}
 	if T > 1 {
-		m.gammaM = math.Max(GridMaxLogSNR, logit(start[1])+1)
+		m.gammaM = math.Max(GridMaxLogSNR, LogSNR(start[1])+1)
 		m.w, m.dw = make([]float64, T-1), make([]float64, T-1)
 	}
 	return m
@@ -60,7 +60,13 @@ func (m *gridMap) Len() int {
 	return m.T
 }
 
-func logit(a float64) float64 { return math.Log(a) - math.Log1p(-a) }
+// LogSNR returns the log signal-to-noise ratio log(ᾱ/(1-ᾱ)) of a grid
+// level, the logit of ᾱ: the coordinate in which grids are designed and
+// drawn.
+func LogSNR(a float64) float64 { return logit(a) }
+
+// logit is the inverse of the logistic function.
+func logit(x float64) float64 { return math.Log(x) - math.Log1p(-x) }
 
 func logistic(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
 
@@ -79,7 +85,7 @@ func (m *gridMap) Theta(start []float64) (theta []float64, moved int) {
 	theta = make([]float64, n)
 	gam := make([]float64, T+1)
 	for i := 1; i <= T; i++ {
-		gam[i] = logit(start[i])
+		gam[i] = LogSNR(start[i])
 	}
 	gam[T] = m.gammaT
 	G := m.gammaM - m.gammaT

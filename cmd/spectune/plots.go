@@ -173,8 +173,6 @@ type gridSeries struct {
 	Dash  bool
 }
 
-// logSNR returns log(ᾱ/(1-ᾱ)).
-func logSNR(a float64) float64 { return math.Log(a) - math.Log1p(-a) }
 
 // writeGridPNG draws grids in log-SNR over the run, one panel per group:
 // x = (T-i)/T runs from the first executed step (ᾱ_T, pure noise) at 0 to
@@ -194,7 +192,7 @@ func writeGridPNG(path, title string, groups [][]gridSeries) error {
 			n := len(s.Abar) - 1
 			xy := make(plotter.XYs, 0, n)
 			for i := n; i >= 1; i-- {
-				xy = append(xy, plotter.XY{X: float64(n-i) / float64(n), Y: logSNR(s.Abar[i])})
+				xy = append(xy, plotter.XY{X: float64(n-i) / float64(n), Y: solver.LogSNR(s.Abar[i])})
 			}
 			l, err := plotter.NewLine(xy)
 			if err != nil {
@@ -254,7 +252,7 @@ func writeGridCSV(w io.Writer, grids []gridSeries) error {
 		for _, g := range grids {
 			ls := math.Inf(1)
 			if g.Abar[i] < 1 {
-				ls = logSNR(g.Abar[i])
+				ls = solver.LogSNR(g.Abar[i])
 			}
 			fmt.Fprintf(bw, ",%s,%s", strconv.FormatFloat(g.Abar[i], 'g', -1, 64), strconv.FormatFloat(ls, 'g', -1, 64))
 		}
