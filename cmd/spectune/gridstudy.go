@@ -181,21 +181,51 @@ type study struct {
 	rep    studyReport
 }
 
-// problem builds the study's problem for method on grid with T steps.
-func (s *study) problem(method, grid, op string, T int) (*solver.Problem, error) {
-	o := s.o
+// problem builds the study's problem for method on grid with T steps and
+// operator op, from a copy of the flags.
+func (s *study) problem(method, grid, op string, T int) (*solver.Problem, problemDesc, error) {
+	o := s.o.problemOptions
 	o.Method, o.Schedule, o.Steps, o.Op = method, grid, T, op
 	o.lenient = true
-	p, d, err := o.build(nil)
+	return o.build(nil)
+}
+
+// opened is a study problem with its evaluator (which the caller closes)
+// and the method's heuristic knobs with their loss.
+type opened struct {
+	p     *solver.Problem
+	ev    solver.Evaluator
+	heur  *solver.Knobs
+	heurL solver.Loss
+}
+
+// open builds a problem, prepares its evaluator and evaluates the method's
+// heuristic knobs on it.
+func (s *study) open(ctx context.Context, method, grid, op string, T int) (*opened, error) {
+	p, _, err := s.problem(method, grid, op, T)
 	if err != nil {
 		return nil, err
 	}
-	s.rep.Problem = d
-	return p, nil
+	ev, _, err := s.eng.prepare(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	o := &opened{p: p, ev: ev, heur: p.Heuristic()}
+	if o.heurL, err = ev.Evaluate(ctx, o.heur, nil); err != nil {
+		ev.Close()
+		return nil, interrupted(ctx, err)
+	}
+	return o, nil
 }
 
 func (s *study) run(ctx context.Context) error {
 	op := s.o.Op
+	// The report describes the conditional problem (at the largest T).
+	_, d, err := s.problem(s.o.Methods[0], "vp-linear", op, s.o.StepsList[len(s.o.StepsList)-1])
+	if err != nil {
+		return err
+	}
+	s.rep.Problem = d
 	for _, T := range s.o.StepsList {
 		if err := s.unconditional(ctx, T); err != nil {
 			return err
@@ -214,9 +244,7 @@ func (s *study) run(ctx context.Context) error {
 			}
 		}
 	}
-	// The report describes the conditional problem.
-	_, err := s.problem(s.o.Methods[0], "vp-linear", op, s.o.StepsList[len(s.o.StepsList)-1])
-	return err
+	return nil
 }
 
 // tune runs one design and turns an interruption into an error, so that the
@@ -234,44 +262,29 @@ func (s *study) tune(ctx context.Context, ev solver.Evaluator, p *solver.Problem
 	return res, nil
 }
 
-// unconditional designs the grid of ddim (η = 1) with ρ ≡ 0 at T steps.
+// unconditional designs the grid of ddim (η = 1) with ρ ≡ 0 at T steps,
+// starting from vp-linear, and evaluates cosine for comparison.
 func (s *study) unconditional(ctx context.Context, T int) error {
 	row := uncondRow{Steps: T}
-	var losses []*solver.Loss
-	for _, g := range []struct {
-		name string
-		loss *solver.Loss
-		abar *[]float64
-	}{{"cosine", &row.Cosine, &row.CosineAbar}, {"vp-linear", &row.VPLinear, &row.VPAbar}} {
-		p, err := s.problem("ddim", g.name, "none", T)
-		if err != nil {
-			return err
-		}
-		ev, _, err := s.eng.prepare(ctx, p)
-		if err != nil {
-			return err
-		}
-		*g.abar = p.Grid.Abar
-		l, err := ev.Evaluate(ctx, p.Heuristic(), nil)
-		if err != nil {
-			ev.Close()
-			return interrupted(ctx, err)
-		}
-		*g.loss = l
-		losses = append(losses, g.loss)
-		if g.name == "vp-linear" {
-			res, err := s.tune(ctx, ev, p, p.Heuristic(), []string{solver.GridKnob}, fmt.Sprintf("ddim ρ≡0 T=%d grid", T))
-			ev.Close()
-			if err != nil {
-				return err
-			}
-			row.Designed, row.DesignedAbar, row.Status = res.Loss, res.Knobs.Abar, res.Status
-			if err := s.writeSchedule(p, res.Knobs, fmt.Sprintf("ddim-uncond-T%d-grid.json", T)); err != nil {
-				return err
-			}
-		} else {
-			ev.Close()
-		}
+	cos, err := s.open(ctx, "ddim", "cosine", "none", T)
+	if err != nil {
+		return err
+	}
+	cos.ev.Close()
+	row.Cosine, row.CosineAbar = cos.heurL, cos.p.Grid.Abar
+	vp, err := s.open(ctx, "ddim", "vp-linear", "none", T)
+	if err != nil {
+		return err
+	}
+	defer vp.ev.Close()
+	row.VPLinear, row.VPAbar = vp.heurL, vp.p.Grid.Abar
+	res, err := s.tune(ctx, vp.ev, vp.p, vp.heur, []string{solver.GridKnob}, fmt.Sprintf("ddim ρ≡0 T=%d grid", T))
+	if err != nil {
+		return err
+	}
+	row.Designed, row.DesignedAbar, row.Status = res.Loss, res.Knobs.Abar, res.Status
+	if err := s.writeSchedule(vp.p, res.Knobs, fmt.Sprintf("ddim-uncond-T%d-grid.json", T)); err != nil {
+		return err
 	}
 	s.rep.Unconditional = append(s.rep.Unconditional, row)
 	return nil
@@ -280,21 +293,14 @@ func (s *study) unconditional(ctx context.Context, T int) error {
 // method runs (a)–(d) for one method at T steps.
 func (s *study) method(ctx context.Context, m, op string, T int) error {
 	t0 := time.Now()
-	p, err := s.problem(m, "vp-linear", op, T)
+	o, err := s.open(ctx, m, "vp-linear", op, T)
 	if err != nil {
 		return err
 	}
-	ev, _, err := s.eng.prepare(ctx, p)
-	if err != nil {
-		return err
-	}
-	defer ev.Close()
-	row := studyRow{Method: m, Steps: T}
-	heur := p.Heuristic()
-	if row.Heuristic, err = ev.Evaluate(ctx, heur, nil); err != nil {
-		return interrupted(ctx, err)
-	}
-	start := p.Project(heur)
+	defer o.ev.Close()
+	p, ev := o.p, o.ev
+	row := studyRow{Method: m, Steps: T, Heuristic: o.heurL}
+	start := p.Project(o.heur)
 	tag := fmt.Sprintf("%s T=%d", m, T)
 	b, err := s.tune(ctx, ev, p, start, p.Method.KnobNames(), tag+" (b) knobs")
 	if err != nil {

@@ -216,19 +216,25 @@ func writeGridPNG(path, title string, groups [][]gridSeries) error {
 		}
 		row = append(row, pl)
 	}
+	rows := panelRows(row, 3)
+	return savePanels(path, rows, 6*vg.Inch*vg.Length(len(rows[0])), 4.5*vg.Inch*vg.Length(len(rows)))
+}
+
+// panelRows lays panels out in rows of at most perRow, filling the last
+// row with blank panels so that every row has the first row's width.
+func panelRows(panels []*plot.Plot, perRow int) [][]*plot.Plot {
+	cols := min(perRow, len(panels))
 	var rows [][]*plot.Plot
-	const perRow = 3
-	for len(row) > 0 {
-		n := min(perRow, len(row))
-		r := row[:n]
-		for len(r) < min(perRow, len(groups)) {
+	for len(panels) > 0 {
+		n := min(cols, len(panels))
+		r := append([]*plot.Plot(nil), panels[:n]...)
+		for len(r) < cols {
 			r = append(r, blankPlot())
 		}
 		rows = append(rows, r)
-		row = row[n:]
+		panels = panels[n:]
 	}
-	cols := len(rows[0])
-	return savePanels(path, rows, 6*vg.Inch*vg.Length(cols), 4.5*vg.Inch*vg.Length(len(rows)))
+	return rows
 }
 
 // blankPlot fills an empty panel of a grid of plots.
@@ -349,17 +355,7 @@ func writeStudyPNG(path string, r studyReport) error {
 		}
 		plots = append(plots, pl)
 	}
-	rows := [][]*plot.Plot{}
-	const perRow = 2
-	for len(plots) > 0 {
-		n := min(perRow, len(plots))
-		row := plots[:n]
-		for len(row) < perRow && len(rows) > 0 {
-			row = append(row, blankPlot())
-		}
-		rows = append(rows, row)
-		plots = plots[n:]
-	}
+	rows := panelRows(plots, 2)
 	return savePanels(path, rows, 7*vg.Inch*vg.Length(len(rows[0])), 5*vg.Inch*vg.Length(len(rows)))
 }
 
