@@ -173,7 +173,6 @@ type gridSeries struct {
 	Dash  bool
 }
 
-
 // writeGridPNG draws grids in log-SNR over the run, one panel per group:
 // x = (T-i)/T runs from the first executed step (ᾱ_T, pure noise) at 0 to
 // the last one's start ᾱ_1 at (T-1)/T, so grids of different T share an
