@@ -17,7 +17,7 @@ import (
 // that is a CPU (PoCL): only for problems of at least this many frequency-
 // steps (distinct frequencies × T) per evaluation. There one evaluation
 // takes ≳ 0.1 s on the pure-Go backend, PoCL runs it about 3× faster
-// (README, Performance), and the one-time program build (≈ 2 s cold, 0.1 s
+// (README, Performance), and the one-time program build (≈ 2–2.7 s cold, 0.1 s
 // once PoCL has cached it on disk) is repaid within a few optimiser
 // iterations. An OpenCL
 // GPU is always taken.
