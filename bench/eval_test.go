@@ -70,33 +70,21 @@ func openCL(b *testing.B) solver.Backend {
 // BenchmarkEvaluate compares the backends at 256², 512², 1024² (and 2048²
 // for dps) with T = 1024, merge off.
 func BenchmarkEvaluate(b *testing.B) {
-	const T = 1024
-	for _, method := range []string{"dps", "diffpir"} {
-		sizes := []int{256, 512, 1024}
-		if method == "dps" {
-			sizes = append(sizes, 2048)
-		}
-		for _, n := range sizes {
-			p := problem(b, method, n, T)
-			for _, be := range []string{"cpu", "opencl"} {
-				b.Run(fmt.Sprintf("backend=%s/method=%s/N=%d/T=%d", be, method, n*n, T), func(b *testing.B) {
-					var backend solver.Backend = cpu.New()
-					if be == "opencl" {
-						backend = openCL(b)
-					}
-					benchEval(b, backend, p, false)
-				})
-			}
-		}
-	}
+	benchBackends(b, map[string][]int{"dps": {256, 512, 1024, 2048}, "diffpir": {256, 512, 1024}}, false)
 }
 
 // BenchmarkEvaluateGrid times loss + knob and grid gradient at 256² and
 // 1024², T = 1024, on both backends.
 func BenchmarkEvaluateGrid(b *testing.B) {
+	benchBackends(b, map[string][]int{"dps": {256, 1024}, "diffpir": {256, 1024}}, true)
+}
+
+// benchBackends runs benchEval on both backends for dps and diffpir at the
+// sizes n (n×n images) given per method, T = 1024.
+func benchBackends(b *testing.B, sizes map[string][]int, grid bool) {
 	const T = 1024
 	for _, method := range []string{"dps", "diffpir"} {
-		for _, n := range []int{256, 1024} {
+		for _, n := range sizes[method] {
 			p := problem(b, method, n, T)
 			for _, be := range []string{"cpu", "opencl"} {
 				b.Run(fmt.Sprintf("backend=%s/method=%s/N=%d/T=%d", be, method, n*n, T), func(b *testing.B) {
@@ -104,10 +92,7 @@ func BenchmarkEvaluateGrid(b *testing.B) {
 					if be == "opencl" {
 						backend = openCL(b)
 					}
-					if backend == nil {
-						return
-					}
-					benchEval(b, backend, p, true)
+					benchEval(b, backend, p, grid)
 				})
 			}
 		}
